@@ -1,0 +1,179 @@
+"""Charts shared by the notebooks and reports: a tile map of the 12 regions and a ranked dot chart.
+
+Every chart carries a title, the unit and a source line with the licence attribution, so it can be
+lifted into a briefing on its own. Tile positions come from ``data/areas.csv`` (built from the
+Open Innovations hex layout of the UK's NUTS1 regions); hexes use the ``odd-r`` offset layout.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import matplotlib
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.patches import RegularPolygon  # noqa: E402
+
+from .geography import REGIONS, region_by_code  # noqa: E402
+from .provenance import OGL_ATTRIBUTION  # noqa: E402
+
+_SHORT = {
+    "TLC": "NE", "TLD": "NW", "TLE": "Y&H", "TLF": "EM", "TLG": "WM", "TLH": "EoE",
+    "TLI": "Lon", "TLJ": "SE", "TLK": "SW", "TLL": "Wal", "TLM": "Sco", "TLN": "NI",
+}
+
+
+def short_name(itl1_code: str) -> str:
+    """Two-to-three letter label for a region, for crowded charts."""
+    return _SHORT.get(itl1_code, itl1_code)
+
+
+def _tile_positions(tiles: pd.DataFrame | None) -> dict[str, tuple[float, float]]:
+    if tiles is None:
+        from .load import load_data
+
+        tiles = load_data().areas
+    pos = {}
+    for row in tiles.itertuples():
+        q, r = int(row.tile_q), int(row.tile_r)
+        x = q + (0.5 if r % 2 == 1 else 0.0)  # odd-r layout: odd rows shift right
+        y = r * math.sqrt(3) / 2
+        pos[row.area_code] = (x, y)
+    return pos
+
+
+def add_source(fig: plt.Figure, source: str, licence: str = OGL_ATTRIBUTION) -> None:
+    """Write the source and licence line at the foot of a figure."""
+    text = f"Source: {source}. {licence}" if source else licence
+    fig.text(0.01, 0.005, text, fontsize=7, color="#444444", ha="left", va="bottom", wrap=True)
+
+
+def plot_tile_map(
+    values: pd.Series | Mapping[str, float],
+    title: str,
+    unit: str,
+    source: str,
+    ax: plt.Axes | None = None,
+    fmt: str = "{:.0f}",
+    cmap: str = "viridis",
+    highlight: str | None = None,
+    tiles: pd.DataFrame | None = None,
+    reverse: bool = False,
+) -> plt.Figure:
+    """Tile (hex) map of the 12 ITL1 regions coloured by a value.
+
+    Parameters
+    ----------
+    values : pandas.Series or mapping
+        Values indexed by ITL1 code; regions without a value are drawn grey and labelled "n/a".
+    title, unit, source : str
+        Chart title, the unit shown on the colour bar, and the source for the foot line.
+    fmt : str
+        Format of the value printed in each tile.
+    highlight : str, optional
+        ITL1 code of a region to outline in black (a regional report's own region).
+    tiles : pandas.DataFrame, optional
+        ``areas`` table with ``area_code``, ``tile_q``, ``tile_r``; loaded from data/ if omitted.
+    reverse : bool
+        Reverse the colour map (for "lower is better" values).
+    """
+    values = pd.Series(values, dtype="float64")
+    pos = _tile_positions(tiles)
+    own_fig = ax is None
+    if own_fig:
+        fig, ax = plt.subplots(figsize=(5.2, 6.2))
+    else:
+        fig = ax.figure
+    finite = values[np.isfinite(values)]
+    vmin, vmax = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
+    if vmin == vmax:
+        vmin, vmax = vmin - 1, vmax + 1
+    cm = plt.get_cmap(cmap + ("_r" if reverse else ""))
+    norm = matplotlib.colors.Normalize(vmin=vmin, vmax=vmax)
+    for code, (x, y) in pos.items():
+        v = values.get(code, np.nan)
+        colour = cm(norm(v)) if np.isfinite(v) else "#d9d9d9"
+        edge = "black" if code == highlight else "white"
+        ax.add_patch(RegularPolygon((x, y), numVertices=6, radius=0.57, orientation=0,
+                                    facecolor=colour, edgecolor=edge,
+                                    linewidth=3 if code == highlight else 1.5))
+        rgb = matplotlib.colors.to_rgb(colour)
+        dark = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) < 0.55
+        label = fmt.format(v) if np.isfinite(v) else "n/a"
+        ax.text(x, y + 0.12, short_name(code), ha="center", va="center", fontsize=8,
+                color="white" if dark else "black", fontweight="bold")
+        ax.text(x, y - 0.18, label, ha="center", va="center", fontsize=7.5,
+                color="white" if dark else "black")
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title, fontsize=11)
+    sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cm)
+    cb = fig.colorbar(sm, ax=ax, fraction=0.04, pad=0.02)
+    cb.set_label(unit, fontsize=8)
+    if own_fig:
+        add_source(fig, source)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def plot_ranked_dots(
+    values: pd.Series | Mapping[str, float],
+    title: str,
+    unit: str,
+    source: str,
+    ax: plt.Axes | None = None,
+    intervals: pd.DataFrame | None = None,
+    highlight: str | None = None,
+    reference: float | None = None,
+    reference_label: str = "UK median",
+    higher_is_better: bool = True,
+) -> plt.Figure:
+    """Ranked dot chart: one row per region, best at the top, optional interval bars.
+
+    Parameters
+    ----------
+    values : pandas.Series or mapping
+        Values indexed by ITL1 code (missing values are listed as "no data").
+    intervals : pandas.DataFrame, optional
+        Columns ``lo`` and ``hi`` indexed by ITL1 code, drawn as horizontal bars.
+    reference : float, optional
+        A vertical reference line (e.g. the UK median), labelled ``reference_label``.
+    higher_is_better : bool
+        Sort order: the best region is drawn at the top.
+    """
+    values = pd.Series(values, dtype="float64")
+    order = values.sort_values(ascending=not higher_is_better, na_position="last")
+    own_fig = ax is None
+    if own_fig:
+        fig, ax = plt.subplots(figsize=(7, 0.38 * len(order) + 1.4))
+    else:
+        fig = ax.figure
+    labels = []
+    for i, (code, v) in enumerate(order.items()):
+        y = len(order) - 1 - i
+        name = region_by_code(code).name if code in {r.itl1_code for r in REGIONS} else str(code)
+        labels.append((y, name if np.isfinite(v) else f"{name} (no data)"))
+        colour = "#d62728" if code == highlight else "#1f77b4"
+        if intervals is not None and code in intervals.index:
+            lo, hi = intervals.loc[code, "lo"], intervals.loc[code, "hi"]
+            ax.hlines(y, lo, hi, color=colour, alpha=0.35, linewidth=5)
+        if np.isfinite(v):
+            ax.plot(v, y, "o", color=colour, markersize=8 if code == highlight else 6)
+    ax.set_yticks([y for y, _ in labels], [n for _, n in labels], fontsize=9)
+    if reference is not None and np.isfinite(reference):
+        ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
+        ax.text(reference, len(order) - 0.4, f" {reference_label}", fontsize=8, color="grey")
+    ax.set_xlabel(unit)
+    ax.set_title(title, fontsize=11)
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    if own_fig:
+        add_source(fig, source)
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
