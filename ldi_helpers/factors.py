@@ -1,0 +1,400 @@
+"""The uncertain inputs of the index: named, documented factors with their distributions.
+
+Uncertainty and sensitivity analysis (step 9 of the JRC/OECD method) treat every methodological
+choice that a reasonable analyst could make differently as a *factor*: a random input with a stated
+distribution. Each factor is driven by one or more columns of a unit hypercube ``U`` in [0, 1)^D, so
+one sampling design (plain Monte Carlo or a Sobol'/Saltelli design) serves every analysis:
+
+* :class:`ChoiceFactor` -- a discrete choice (normalisation method, aggregation rule, imputation,
+  outlier treatment, coverage threshold, period, inclusion of a proxy indicator). One uniform
+  column is mapped to ``k`` alternatives by equal bins, ``code = floor(u * k)``, as COINr does, so
+  every alternative has probability ``1/k``.
+* :class:`WeightsFactor` -- a weight vector perturbed around its default value. ``k`` uniform
+  columns, either each weight times ``U(1 - spread, 1 + spread)`` then renormalised to sum to one
+  (``method="uniform"``), or a Dirichlet draw centred on the default weights with concentration
+  ``concentration`` (``method="dirichlet"``, built from the gamma quantile function of each column).
+* :class:`UniformFactor` -- a continuous input uniform on ``[low, high]`` (used by the known-answer
+  tests, e.g. the Ishigami function).
+
+A :class:`FactorSet` is an ordered collection; it produces the SALib ``problem`` (one *group* per
+factor, so a weight vector counts as one factor in the Sobol' indices), draws seeded Monte Carlo
+designs and decodes a design into per-sample settings, a ``dict`` mapping each factor name to an
+array with one entry (or one row) per sample.
+
+The default factor set for the Local Digital Index is built by
+:func:`ldi_helpers.uncertainty.default_factors` from the data and the default specification; this
+module holds only the generic machinery and is independent of the index engine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from scipy import stats
+
+from .errors import LDIError
+
+
+class FactorError(LDIError):
+    """A factor or factor set is mis-specified (unknown name, bad bounds, bad design shape)."""
+
+
+def equal_bins(u: np.ndarray, k: int) -> np.ndarray:
+    """Map uniform values in [0, 1] to integer codes ``0 .. k-1`` by ``k`` equal bins.
+
+    Parameters
+    ----------
+    u : array of float
+        Values in [0, 1]; ``u == 1`` falls in the last bin.
+    k : int
+        Number of alternatives (>= 1).
+
+    Returns
+    -------
+    array of int64, same shape as ``u``.
+    """
+    if k < 1:
+        raise FactorError(f"a choice needs at least one alternative, got k={k}")
+    u = np.asarray(u, dtype=float)
+    if u.size and (np.nanmin(u) < 0.0 or np.nanmax(u) > 1.0 or np.isnan(u).any()):
+        raise FactorError("design values must lie in [0, 1]; pass a unit-hypercube design")
+    return np.minimum((u * k).astype(np.int64), k - 1)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """Base class: one uncertain input, driven by ``size`` columns of the unit hypercube.
+
+    Attributes
+    ----------
+    name : str
+        Identifier, unique within a :class:`FactorSet` (e.g. ``"normalisation"``).
+    label : str
+        Plain-English label for tables and charts.
+    description : str
+        What the factor is, which alternatives it covers and why they are defensible.
+    """
+
+    name: str
+    label: str
+    description: str
+
+    @property
+    def size(self) -> int:
+        """Number of unit-hypercube columns this factor consumes."""
+        return 1
+
+    @property
+    def column_names(self) -> list[str]:
+        """Names of this factor's design columns (``name`` or ``name[entry]``)."""
+        return [self.name]
+
+    def decode(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        """Map an ``(n, size)`` block of the unit hypercube to ``n`` settings."""
+        raise NotImplementedError
+
+    def nominal(self) -> Any:
+        """The setting used by the default methodology."""
+        raise NotImplementedError  # pragma: no cover
+
+    def distribution(self) -> str:
+        """One-line description of the distribution (for the assumptions table)."""
+        raise NotImplementedError  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class ChoiceFactor(Factor):
+    """A discrete choice among ``choices``, each with probability ``1/len(choices)``.
+
+    ``decode`` returns integer codes (indices into ``choices``); :meth:`values` maps codes to the
+    choices themselves.
+
+    Attributes
+    ----------
+    choices : tuple
+        The alternatives (method names, thresholds, ``True``/``False`` for inclusion, periods).
+    default : object
+        The alternative used by the default methodology; must be one of ``choices``.
+    """
+
+    choices: tuple = ()
+    default: Any = None
+
+    def __post_init__(self) -> None:
+        if len(self.choices) < 1:
+            raise FactorError(f"factor {self.name!r} has no choices")
+        if len(set(map(repr, self.choices))) != len(self.choices):
+            raise FactorError(f"factor {self.name!r} lists a choice twice: {self.choices}")
+        if self.default not in self.choices:
+            raise FactorError(
+                f"factor {self.name!r}: default {self.default!r} is not one of its choices "
+                f"{list(self.choices)}"
+            )
+
+    def decode(self, u: np.ndarray) -> np.ndarray:
+        """Codes ``0 .. k-1`` by equal bins of the single column of ``u``."""
+        u = np.asarray(u, dtype=float).reshape(len(u), -1)
+        return equal_bins(u[:, 0], len(self.choices))
+
+    def values(self, codes: np.ndarray) -> np.ndarray:
+        """The choices selected by ``codes`` (object array)."""
+        out = np.empty(len(codes), dtype=object)
+        out[:] = [self.choices[int(c)] for c in codes]
+        return out
+
+    def nominal(self) -> int:
+        """Code of the default choice."""
+        return self.choices.index(self.default)
+
+    def distribution(self) -> str:
+        return "equal probability: " + ", ".join(str(c) for c in self.choices)
+
+
+@dataclass(frozen=True)
+class UniformFactor(Factor):
+    """A continuous input uniform on ``[low, high]``.
+
+    Attributes
+    ----------
+    low, high : float
+        Bounds, ``low < high``.
+    default : float or None
+        Nominal value; the midpoint when ``None``.
+    """
+
+    low: float = 0.0
+    high: float = 1.0
+    default: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.low < self.high:
+            raise FactorError(f"factor {self.name!r}: need low < high, got [{self.low}, {self.high}]")
+
+    def decode(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float).reshape(len(u), -1)[:, 0]
+        return self.low + (self.high - self.low) * u
+
+    def nominal(self) -> float:
+        return 0.5 * (self.low + self.high) if self.default is None else float(self.default)
+
+    def distribution(self) -> str:
+        return f"uniform on [{self.low:g}, {self.high:g}]"
+
+
+@dataclass(frozen=True)
+class WeightsFactor(Factor):
+    """A weight vector perturbed around ``base`` and renormalised to sum to one.
+
+    Attributes
+    ----------
+    entries : tuple of str
+        What each weight applies to (component or indicator ids), in order.
+    base : tuple of float
+        Default weights (non-negative, positive sum); renormalised to sum to one.
+    method : {"uniform", "dirichlet"}
+        ``"uniform"``: ``w_i * U(1 - spread, 1 + spread)``, then divided by the sum.
+        ``"dirichlet"``: Dirichlet with parameters ``concentration * base_i`` (mean = base),
+        drawn as independent gamma quantiles of each column, divided by their sum.
+    spread : float
+        Relative half-width of the uniform perturbation, in [0, 1] (0.25 = +/-25 %).
+    concentration : float
+        Dirichlet concentration (sum of parameters); larger is tighter around ``base``.
+    """
+
+    entries: tuple[str, ...] = ()
+    base: tuple[float, ...] = ()
+    method: str = "uniform"
+    spread: float = 0.25
+    concentration: float = 50.0
+
+    def __post_init__(self) -> None:
+        if len(self.entries) != len(self.base) or not self.entries:
+            raise FactorError(
+                f"factor {self.name!r}: entries ({len(self.entries)}) and base weights "
+                f"({len(self.base)}) must be non-empty and of equal length"
+            )
+        b = np.asarray(self.base, dtype=float)
+        if (b < 0).any() or not b.sum() > 0:
+            raise FactorError(f"factor {self.name!r}: base weights must be >= 0 with a positive sum")
+        if self.method not in ("uniform", "dirichlet"):
+            raise FactorError(
+                f"factor {self.name!r}: unknown method {self.method!r}; valid: 'uniform', 'dirichlet'"
+            )
+        if not 0.0 <= self.spread <= 1.0:
+            raise FactorError(f"factor {self.name!r}: spread must be in [0, 1], got {self.spread}")
+        if not self.concentration > 0:
+            raise FactorError(f"factor {self.name!r}: concentration must be > 0")
+
+    @property
+    def size(self) -> int:
+        return len(self.entries)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [f"{self.name}[{e}]" for e in self.entries]
+
+    def decode(self, u: np.ndarray) -> np.ndarray:
+        """``(n, k)`` weights, rows summing to one."""
+        u = np.asarray(u, dtype=float).reshape(len(u), self.size)
+        b = np.asarray(self.base, dtype=float)
+        b = b / b.sum()
+        if self.method == "uniform":
+            w = b * (1.0 - self.spread + 2.0 * self.spread * u)
+        else:
+            alpha = self.concentration * b
+            # Quantiles in the open interval so that u = 0 or 1 stays finite; zero-weight entries
+            # (alpha = 0) stay at zero.
+            uu = np.clip(u, 1e-12, 1.0 - 1e-12)
+            w = np.zeros_like(uu)
+            pos = alpha > 0
+            w[:, pos] = stats.gamma.ppf(uu[:, pos], alpha[pos])
+        total = w.sum(axis=1, keepdims=True)
+        return w / total
+
+    def nominal(self) -> np.ndarray:
+        b = np.asarray(self.base, dtype=float)
+        return b / b.sum()
+
+    def distribution(self) -> str:
+        if self.method == "uniform":
+            return f"each weight x U({1 - self.spread:g}, {1 + self.spread:g}), renormalised"
+        return f"Dirichlet centred on the default weights, concentration {self.concentration:g}"
+
+
+@dataclass(frozen=True)
+class FactorSet:
+    """An ordered, named collection of factors: the uncertain inputs of one analysis.
+
+    Attributes
+    ----------
+    factors : tuple of Factor
+    """
+
+    factors: tuple[Factor, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.factors]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise FactorError(f"factor names must be unique; repeated: {dup}")
+
+    # --- introspection -------------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        """Factor names in order."""
+        return [f.name for f in self.factors]
+
+    @property
+    def dimension(self) -> int:
+        """Total number of unit-hypercube columns (D)."""
+        return sum(f.size for f in self.factors)
+
+    def __len__(self) -> int:
+        return len(self.factors)
+
+    def __iter__(self):
+        return iter(self.factors)
+
+    def __getitem__(self, name: str) -> Factor:
+        for f in self.factors:
+            if f.name == name:
+                return f
+        raise FactorError(f"unknown factor {name!r}; valid factors are: {', '.join(self.names)}")
+
+    def select(self, names: Iterable[str] | None) -> "FactorSet":
+        """The sub-set with these factor names (in this set's order); all factors for ``None``."""
+        if names is None:
+            return self
+        names = list(names)
+        for n in names:
+            self[n]  # raises with the valid names
+        return FactorSet(tuple(f for f in self.factors if f.name in names))
+
+    def column_slices(self) -> dict[str, slice]:
+        """Factor name -> slice of its columns in a design."""
+        out, start = {}, 0
+        for f in self.factors:
+            out[f.name] = slice(start, start + f.size)
+            start += f.size
+        return out
+
+    def problem(self) -> dict:
+        """The SALib problem: unit bounds, one group per factor (weights count as one factor)."""
+        cols, groups = [], []
+        for f in self.factors:
+            cols += f.column_names
+            groups += [f.name] * f.size
+        return {
+            "num_vars": len(cols),
+            "names": cols,
+            "bounds": [[0.0, 1.0]] * len(cols),
+            "groups": groups,
+        }
+
+    def table(self) -> "Any":
+        """A tidy table of the factors: name, label, distribution, nominal setting, description."""
+        import pandas as pd
+
+        rows = []
+        for f in self.factors:
+            nominal = f.nominal()
+            if isinstance(f, ChoiceFactor):
+                nominal = f.choices[nominal]
+            elif isinstance(f, WeightsFactor):
+                nominal = ", ".join(f"{e}={w:.3f}" for e, w in zip(f.entries, f.nominal()))
+            rows.append(
+                {
+                    "factor": f.name,
+                    "label": f.label,
+                    "distribution": f.distribution(),
+                    "nominal": nominal,
+                    "description": f.description,
+                }
+            )
+        return pd.DataFrame(rows, columns=["factor", "label", "distribution", "nominal", "description"])
+
+    # --- designs -------------------------------------------------------------------------------
+    def sample(self, n: int, seed: int | np.random.Generator) -> np.ndarray:
+        """Plain Monte Carlo design: ``(n, D)`` independent U(0, 1) values from a seeded Generator."""
+        if int(n) < 1:
+            raise FactorError(f"sample size must be >= 1, got {n}")
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        return rng.random((int(n), self.dimension))
+
+    def nominal_design(self) -> dict[str, np.ndarray]:
+        """Settings of the default methodology, as a one-sample decoded design."""
+        out: dict[str, np.ndarray] = {}
+        for f in self.factors:
+            nom = f.nominal()
+            if isinstance(f, WeightsFactor):
+                out[f.name] = np.asarray(nom, dtype=float)[None, :]
+            elif isinstance(f, ChoiceFactor):
+                out[f.name] = np.array([nom], dtype=np.int64)
+            else:
+                out[f.name] = np.array([nom], dtype=float)
+        return out
+
+    def decode(self, design: np.ndarray) -> dict[str, np.ndarray]:
+        """Map a unit-hypercube design ``(n, D)`` to per-sample settings.
+
+        Returns
+        -------
+        dict
+            Factor name -> ``(n,)`` integer codes (choices), ``(n,)`` floats (uniform) or
+            ``(n, k)`` weights (rows sum to one).
+        """
+        design = np.asarray(design, dtype=float)
+        if design.ndim != 2 or design.shape[1] != self.dimension:
+            raise FactorError(
+                f"design has shape {design.shape}; expected (n, {self.dimension}) for factors "
+                f"{self.names}"
+            )
+        sl = self.column_slices()
+        return {f.name: f.decode(design[:, sl[f.name]]) for f in self.factors}
+
+
+def choice(name: str, label: str, description: str, choices: Sequence, default: Any) -> ChoiceFactor:
+    """Shorthand for :class:`ChoiceFactor`."""
+    return ChoiceFactor(name=name, label=label, description=description,
+                        choices=tuple(choices), default=default)
