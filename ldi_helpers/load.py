@@ -280,8 +280,13 @@ def read_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
         col = first.get("column")
         idx = first.get("index")
         line = f" on line {int(idx) + 2}" if pd.notna(idx) else ""
-        raise _fail(path, f"invalid {col} {first.get('failure_case')!r}{line} "
-                    f"({first.get('check')})", rebuild) from None
+        case = first.get("failure_case")
+        if isinstance(case, (int, float)) and not isinstance(case, bool):
+            case_txt = f"{float(case):g}"
+        else:
+            case_txt = repr(str(case))
+        raise _fail(path, f"invalid {col} {case_txt}{line} ({first.get('check')})",
+                    f"correct the value, or {rebuild}") from None
     return df
 
 

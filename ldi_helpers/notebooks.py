@@ -1,0 +1,274 @@
+"""Headless execution of the notebooks: papermill runs, HTML rendering, in-place refresh.
+
+Each notebook run is a separate operating-system process (``python -m papermill``), as papermill's
+own issue tracker recommends, with an execution timeout. A failed run is reported with the notebook,
+the cell number and the error message, never a traceback. Reader-facing HTML hides all code and
+prompts and drops anything written to stderr (warnings), which is logged in the run manifest instead.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from .components import COMPONENTS
+from .errors import LDIError
+from .load import REPO_ROOT
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+
+#: Seconds a single cell may run before the notebook is failed.
+CELL_TIMEOUT = 600
+
+
+@dataclass(frozen=True)
+class NotebookInfo:
+    """A notebook of the workbench.
+
+    Attributes
+    ----------
+    name : str
+        Short name used on the command line (``index``, ``component``, ...).
+    filename : str
+        File under ``notebooks/``.
+    title : str
+        Plain-English title for the index page.
+    audience : str
+        Who it is written for.
+    """
+
+    name: str
+    filename: str
+    title: str
+    audience: str = "researchers and policy readers"
+
+    @property
+    def path(self) -> Path:
+        """Absolute path of the committed notebook."""
+        return NOTEBOOK_DIR / self.filename
+
+
+NOTEBOOKS: dict[str, NotebookInfo] = {
+    nb.name: nb
+    for nb in (
+        NotebookInfo("data_overview", "00_data_overview.ipynb", "What data the index uses"),
+        NotebookInfo("component", "10_component.ipynb", "One component in depth"),
+        NotebookInfo("index", "20_index.ipynb", "The composite index and ranks"),
+        NotebookInfo("sensitivity", "30_sensitivity.ipynb", "How robust are the rankings?"),
+        NotebookInfo("growth", "40_growth_scenarios.ipynb",
+                     "Digital GVA per person and growth scenarios"),
+        NotebookInfo("regional_report", "50_regional_report.ipynb", "Regional briefing",
+                     "policy managers and MPs"),
+    )
+}
+
+
+def notebook_parameters(path: Path) -> dict[str, object]:
+    """Names and default values of a notebook's ``parameters`` cell.
+
+    The cell is executed in an empty namespace (it holds only literal assignments by convention).
+    """
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            ns: dict[str, object] = {}
+            exec(compile(cell.source, str(path), "exec"), {}, ns)  # noqa: S102 - our own file
+            return {k: v for k, v in ns.items() if not k.startswith("_")}
+    return {}
+
+
+def check_parameters(path: Path, parameters: dict) -> None:
+    """Raise :class:`LDIError` if a parameter is not declared in the notebook or has a wrong type."""
+    declared = notebook_parameters(path)
+    for key, value in parameters.items():
+        if key not in declared:
+            raise LDIError(
+                f"unknown parameter {key!r} for {path.name}; valid parameters: "
+                f"{', '.join(sorted(declared)) or '(none)'}"
+            )
+        default = declared[key]
+        if default is not None and value is not None:
+            ok = isinstance(value, type(default)) or (
+                isinstance(default, float) and isinstance(value, int)
+                and not isinstance(value, bool)
+            )
+            if not ok:
+                raise LDIError(
+                    f"parameter {key!r} of {path.name} must be {type(default).__name__}, "
+                    f"got {type(value).__name__} {value!r}"
+                )
+
+
+@dataclass
+class RunResult:
+    """Outcome of one headless notebook run."""
+
+    notebook: str
+    output: Path
+    ok: bool
+    seconds: float = 0.0
+    error: str = ""
+    failed_cell: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _first_error(nb_path: Path) -> tuple[int | None, str]:
+    try:
+        nb = nbformat.read(nb_path, as_version=4)
+    except Exception:  # noqa: BLE001 - the notebook may not have been written at all
+        return None, ""
+    code_index = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        code_index += 1
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return code_index, f"{out.get('ename')}: {out.get('evalue')}"
+    return None, ""
+
+
+def _stderr_outputs(nb_path: Path) -> list[str]:
+    nb = nbformat.read(nb_path, as_version=4)
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                found.append(out.get("text", "").strip()[:300])
+    return found
+
+
+def execute_notebook(
+    source: Path, output: Path, parameters: dict | None = None, timeout: int = CELL_TIMEOUT
+) -> RunResult:
+    """Execute a notebook headlessly with papermill in its own process.
+
+    Parameters
+    ----------
+    source : Path
+        The notebook to run (its folder is the working directory).
+    output : Path
+        Where the executed notebook is written.
+    parameters : dict, optional
+        Values injected after the ``parameters`` cell (checked against its declared names).
+    timeout : int
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    RunResult
+        ``ok`` is False when a cell raised; ``failed_cell`` (1-based code-cell number) and
+        ``error`` then say where and what.
+    """
+    import time
+
+    parameters = dict(parameters or {})
+    check_parameters(source, parameters)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
+        yaml.safe_dump(parameters, fh)
+        param_file = fh.name
+    cmd = [
+        sys.executable, "-m", "papermill", str(source), str(output),
+        "-f", param_file, "--cwd", str(source.parent), "--execution-timeout", str(timeout),
+        "--no-progress-bar", "--log-level", "ERROR", "-k", "python3",
+    ]
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - start
+    os.unlink(param_file)
+    result = RunResult(notebook=source.name, output=output, ok=proc.returncode == 0,
+                       seconds=seconds)
+    if not result.ok:
+        cell, message = _first_error(output)
+        if not message:
+            tail = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+            message = tail[-1] if tail else f"papermill exited with {proc.returncode}"
+        result.failed_cell, result.error = cell, message
+    elif output.exists():
+        result.warnings = _stderr_outputs(output)
+    return result
+
+
+def render_html(executed: Path, html_path: Path, title: str | None = None) -> Path:
+    """Render an executed notebook to reader-facing HTML: no code, no prompts, no stderr.
+
+    The file is written to a temporary name and moved into place, so a reader never sees a half
+    written page.
+    """
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    if title:
+        nb.metadata["title"] = title
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = html_path.with_name(f".{html_path.name}.tmp-{os.getpid()}")
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, html_path)
+    return html_path
+
+
+def refresh_notebook(path: Path, timeout: int = CELL_TIMEOUT) -> None:
+    """Execute a committed notebook in place with its default parameters (for nbval).
+
+    Volatile metadata (execution timestamps, papermill records) is stripped so that a refresh of
+    unchanged inputs gives an unchanged file apart from image bytes.
+    """
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    env_backup = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if env_backup is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = env_backup
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+    nb.metadata.pop("papermill", None)
+    tmp = path.with_name(f".{path.name}.tmp")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, path)
+
+
+def default_runs() -> list[tuple[str, str, dict]]:
+    """The analysis notebook runs of ``ldi run``: (notebook name, output stem, parameters).
+
+    The component notebook runs once per component. Regional reports are added by the caller.
+    """
+    runs: list[tuple[str, str, dict]] = [("data_overview", "00_data_overview", {})]
+    for cid in COMPONENTS:
+        runs.append(("component", f"10_component_{cid}", {"component": cid}))
+    runs += [("index", "20_index", {}), ("sensitivity", "30_sensitivity", {}),
+             ("growth", "40_growth_scenarios", {})]
+    return [r for r in runs if NOTEBOOKS[r[0]].path.exists()]
+
+
+def dump_json(obj, path: Path) -> None:
+    """Write JSON atomically (temporary file, then rename), sorted keys, UTF-8."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,62 @@
+"""Shared fixtures: a tiny, valid curated-data folder built in a temporary directory.
+
+The tiny tables are constructed here (not real statistics) so that validation tests can corrupt one
+thing at a time and check the error names it.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from ldi_helpers.geography import REGIONS
+from ldi_helpers.load import TABLES
+
+
+def write_csv(path: Path, columns, rows) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(rows)
+
+
+def tiny_tables() -> dict[str, list[list]]:
+    """Rows for each table (keys of ldi_helpers.load.TABLES)."""
+    values, areas, pop, panel, pub = [], [], [], [], []
+    for i, r in enumerate(REGIONS):
+        values.append([r.itl1_code, r.name, "ITL1", "ind_a", "2022", str(10 + i)])
+        values.append([r.itl1_code, r.name, "ITL1", "ind_b", "2022", str(100 - i)])
+        areas.append([r.itl1_code, r.gss_code, r.nuts1_code, r.name, r.name, r.name, "",
+                      str(i % 4), str(i // 4), "1000", "600", "mid-2020", "test"])
+        pop.append([r.itl1_code, "2022", "all_ages", "1000", "test release", "src1"])
+        panel.append([r.itl1_code, r.name, "J", "Information and communication", "2021",
+                      "5.5", "test release", "src1"])
+        pub.append([r.itl1_code, r.name, str(1000 + i), "", "", str(i + 1)])
+    return {
+        "values": values,
+        "indicators": [
+            ["ind_a", "Indicator A", "digital_skills", "1", "%", "none", "src1", "ONS", "ds",
+             "https://example.org/a", "2024-01-01", "OGL v3", "", "false", "x.csv", "2022"],
+            ["ind_b", "Indicator B", "digital_infrastructure", "-1", "%", "none", "src1", "ONS",
+             "ds", "https://example.org/b", "2024-01-01", "OGL v3", "", "true", "y.csv", "2022"],
+        ],
+        "areas": areas,
+        "population": pop,
+        "ict_panel": panel,
+        "published": pub,
+        "headlines": [["uk_median", "1945", "GBP per person", "text"]],
+        "sources": [["src1", "ONS", "ds", "repo", "abc", "https://example.org", "OGL v3",
+                     "Contains public sector information", "x.csv"]],
+    }
+
+
+@pytest.fixture
+def tiny_data_dir(tmp_path: Path) -> Path:
+    """A folder with every curated table, valid and small."""
+    d = tmp_path / "data"
+    d.mkdir()
+    for name, rows in tiny_tables().items():
+        spec = TABLES[name]
+        write_csv(d / spec.filename, spec.columns, rows)
+    return d

@@ -1,0 +1,129 @@
+"""Validation of the curated tables: each kind of bad input gives one clear error."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import tiny_tables, write_csv
+from ldi_helpers.errors import DataValidationError
+from ldi_helpers.load import TABLES, coverage, load_data
+
+
+def _rewrite(d, name, mutate):
+    spec = TABLES[name]
+    cols = list(spec.columns)
+    rows = tiny_tables()[name]
+    cols, rows = mutate(cols, rows)
+    write_csv(d / spec.filename, cols, rows)
+
+
+def test_tiny_data_loads_with_types(tiny_data_dir):
+    data = load_data(tiny_data_dir)
+    assert len(data.values) == 24
+    assert data.values["value"].dtype == "float64"
+    assert set(data.indicators["direction"]) == {1, -1}
+    assert data.areas["tile_q"].dtype == "int64"
+
+
+def test_missing_file_names_file_and_fix(tiny_data_dir):
+    (tiny_data_dir / "indicators.csv").unlink()
+    with pytest.raises(DataValidationError, match=r"indicators\.csv: file not found.*ldi data build"):
+        load_data(tiny_data_dir)
+
+
+def test_wrong_columns(tiny_data_dir):
+    _rewrite(tiny_data_dir, "values",
+             lambda c, r: (c[:-1] + ["val"], r))
+    with pytest.raises(DataValidationError, match=r"missing column\(s\) value; unexpected column\(s\) val"):
+        load_data(tiny_data_dir)
+
+
+def test_duplicate_key_reports_line(tiny_data_dir):
+    _rewrite(tiny_data_dir, "values", lambda c, r: (c, r + [r[0]]))
+    with pytest.raises(DataValidationError, match=r"duplicate area_code \+ indicator_id \+ period .* on line 26"):
+        load_data(tiny_data_dir)
+
+
+def test_non_numeric_value_reports_line_and_value(tiny_data_dir):
+    def bad(c, r):
+        r[3][5] = "12,5x"
+        return c, r
+    _rewrite(tiny_data_dir, "values", bad)
+    with pytest.raises(DataValidationError, match=r"non-numeric value '12,5x' on line 5"):
+        load_data(tiny_data_dir)
+
+
+def test_unknown_component(tiny_data_dir):
+    def bad(c, r):
+        r[0][2] = "digital_vibes"
+        return c, r
+    _rewrite(tiny_data_dir, "indicators", bad)
+    with pytest.raises(DataValidationError, match=r"invalid component 'digital_vibes' on line 2"):
+        load_data(tiny_data_dir)
+
+
+def test_unknown_area_code(tiny_data_dir):
+    def bad(c, r):
+        r[0][0] = "TLZ"
+        return c, r
+    _rewrite(tiny_data_dir, "values", bad)
+    with pytest.raises(DataValidationError, match=r"invalid area_code 'TLZ'"):
+        load_data(tiny_data_dir)
+
+
+def test_direction_must_be_plus_or_minus_one(tiny_data_dir):
+    def bad(c, r):
+        r[1][3] = "2"
+        return c, r
+    _rewrite(tiny_data_dir, "indicators", bad)
+    with pytest.raises(DataValidationError, match=r"invalid direction '?2'? on line 3.*\+1 or -1"):
+        load_data(tiny_data_dir)
+
+
+def test_negative_population(tiny_data_dir):
+    def bad(c, r):
+        r[2][3] = "-5"
+        return c, r
+    _rewrite(tiny_data_dir, "population", bad)
+    with pytest.raises(DataValidationError, match=r"invalid population -5.* on line 4"):
+        load_data(tiny_data_dir)
+
+
+def test_empty_required_cell(tiny_data_dir):
+    def bad(c, r):
+        r[0][1] = ""
+        return c, r
+    _rewrite(tiny_data_dir, "sources", bad)
+    with pytest.raises(DataValidationError, match=r"empty 'publisher' on line 2"):
+        load_data(tiny_data_dir)
+
+
+def test_values_without_metadata(tiny_data_dir):
+    def bad(c, r):
+        r[0][3] = "ind_zzz"
+        return c, r
+    _rewrite(tiny_data_dir, "values", bad)
+    with pytest.raises(DataValidationError, match=r"ind_zzz have values but no metadata"):
+        load_data(tiny_data_dir)
+
+
+def test_not_utf8(tiny_data_dir):
+    (tiny_data_dir / "areas.csv").write_bytes(b"area_code\n\xff\xfe\x00bad")
+    with pytest.raises(DataValidationError, match=r"areas\.csv: not a readable UTF-8 CSV"):
+        load_data(tiny_data_dir)
+
+
+def test_indicator_matrix_uses_default_period(tiny_data_dir):
+    m = load_data(tiny_data_dir).indicator_matrix()
+    assert list(m.columns) == ["ind_a", "ind_b"]
+    assert m.loc["TLC", "ind_a"] == 10 and m.loc["TLN", "ind_b"] == 89
+
+
+def test_coverage_counts_indicators_per_component_and_region(tiny_data_dir):
+    data = load_data(tiny_data_dir)
+    vals = data.values[~((data.values.area_code == "TLN") & (data.values.indicator_id == "ind_a"))]
+    cov = coverage(type(data)(**{**data.__dict__, "values": vals}))
+    assert cov.loc["Digital Skills", "indicators"] == 1
+    assert cov.loc["Digital Skills", "TLN"] == 0 and cov.loc["Digital Skills", "TLC"] == 1
+    assert cov.loc["Trade Support"].sum() == 0
+    assert isinstance(cov, pd.DataFrame)
