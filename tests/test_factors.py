@@ -1,0 +1,101 @@
+"""Known-answer tests of the factor machinery (equal bins, weight perturbation, designs)."""
+import numpy as np
+import pytest
+
+from ldi_helpers.errors import LDIError
+from ldi_helpers.factors import (
+    ChoiceFactor, FactorError, FactorSet, UniformFactor, WeightsFactor, choice, equal_bins,
+)
+
+
+def test_equal_bins_hand_computed():
+    u = np.array([0.0, 0.2499, 0.25, 0.5, 0.74, 0.75, 0.999, 1.0])
+    assert equal_bins(u, 4).tolist() == [0, 0, 1, 2, 2, 3, 3, 3]
+    assert equal_bins(u, 1).tolist() == [0] * 8
+
+
+def test_equal_bins_give_equal_probabilities():
+    u = np.random.default_rng(0).random(120_000)
+    freq = np.bincount(equal_bins(u, 3), minlength=3) / u.size
+    assert np.allclose(freq, 1 / 3, atol=0.005)
+
+
+def test_equal_bins_reject_values_outside_unit_interval():
+    with pytest.raises(FactorError, match=r"\[0, 1\]"):
+        equal_bins(np.array([0.5, 1.5]), 2)
+
+
+def test_choice_factor_decode_values_and_nominal():
+    f = choice("norm", "Normalisation", "d", ["minmax", "zscore", "rank"], "zscore")
+    codes = f.decode(np.array([[0.1], [0.4], [0.9]]))
+    assert codes.tolist() == [0, 1, 2]
+    assert f.values(codes).tolist() == ["minmax", "zscore", "rank"]
+    assert f.nominal() == 1
+
+
+def test_choice_factor_default_must_be_a_choice():
+    with pytest.raises(LDIError, match="not one of its choices"):
+        ChoiceFactor("agg", "Aggregation", "d", choices=("a", "b"), default="c")
+
+
+def test_uniform_weights_hand_computed():
+    f = WeightsFactor("w", "Weights", "d", entries=("a", "b"), base=(1.0, 1.0), spread=0.5)
+    # u = 0 -> factor 0.5, u = 1 -> factor 1.5: weights (0.5, 1.5) / 2 = (0.25, 0.75)
+    w = f.decode(np.array([[0.0, 1.0], [0.5, 0.5]]))
+    assert np.allclose(w, [[0.25, 0.75], [0.5, 0.5]])
+    assert np.allclose(f.nominal(), [0.5, 0.5])
+
+
+def test_weights_spread_zero_is_the_default():
+    f = WeightsFactor("w", "W", "d", entries=("a", "b", "c"), base=(1, 2, 1), spread=0.0)
+    w = f.decode(np.random.default_rng(1).random((50, 3)))
+    assert np.allclose(w, [0.25, 0.5, 0.25])
+
+
+def test_dirichlet_weights_sum_to_one_and_centre_on_base():
+    f = WeightsFactor("w", "W", "d", entries=("a", "b", "c"), base=(2, 1, 1),
+                      method="dirichlet", concentration=40.0)
+    w = f.decode(np.random.default_rng(2).random((20_000, 3)))
+    assert np.allclose(w.sum(axis=1), 1.0)
+    assert np.allclose(w.mean(axis=0), [0.5, 0.25, 0.25], atol=0.005)
+
+
+def test_weights_factor_rejects_unknown_method():
+    with pytest.raises(LDIError, match="valid: 'uniform', 'dirichlet'"):
+        WeightsFactor("w", "W", "d", entries=("a",), base=(1,), method="beta")
+
+
+def test_factor_set_problem_groups_and_decode():
+    fs = FactorSet((
+        choice("norm", "N", "d", ["minmax", "zscore"], "minmax"),
+        WeightsFactor("w", "W", "d", entries=("a", "b"), base=(1, 1), spread=0.5),
+        UniformFactor("x", "X", "d", low=-1.0, high=1.0),
+    ))
+    p = fs.problem()
+    assert p["num_vars"] == 4 == fs.dimension
+    assert p["groups"] == ["norm", "w", "w", "x"]
+    assert p["names"] == ["norm", "w[a]", "w[b]", "x"]
+    s = fs.decode(np.array([[0.7, 0.0, 1.0, 0.25]]))
+    assert s["norm"].tolist() == [1]
+    assert np.allclose(s["w"], [[0.25, 0.75]])
+    assert np.allclose(s["x"], [-0.5])
+    nom = fs.nominal_design()
+    assert nom["norm"].tolist() == [0] and np.allclose(nom["w"], [[0.5, 0.5]])
+    assert list(fs.table()["factor"]) == ["norm", "w", "x"]
+
+
+def test_factor_set_errors_name_the_valid_factors():
+    fs = FactorSet((UniformFactor("x", "X", "d"), UniformFactor("y", "Y", "d")))
+    with pytest.raises(LDIError, match="valid factors are: x, y"):
+        fs.select(["z"])
+    with pytest.raises(LDIError, match="expected"):
+        fs.decode(np.zeros((3, 5)))
+    with pytest.raises(LDIError, match="unique"):
+        FactorSet((UniformFactor("x", "X", "d"), UniformFactor("x", "X", "d")))
+
+
+def test_sample_is_deterministic_under_a_seed():
+    fs = FactorSet((UniformFactor("x", "X", "d"), UniformFactor("y", "Y", "d")))
+    a, b, c = fs.sample(10, 7), fs.sample(10, 7), fs.sample(10, 8)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.shape == (10, 2)

@@ -1,0 +1,96 @@
+"""Known-answer tests of the Sobol' wrapper (run through ldi_helpers.sensitivity, not SALib alone)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from ldi_helpers.errors import LDIError
+from ldi_helpers.factors import FactorSet, UniformFactor, choice
+from ldi_helpers.sensitivity import (
+    get_assumptions_table, get_sobol_indices, ishigami, rate_impact, sobol_design,
+    summarise_convergence,
+)
+
+ISHIGAMI = FactorSet(tuple(UniformFactor(f"x{i}", f"x{i}", "Ishigami input", -np.pi, np.pi) for i in (1, 2, 3)))
+
+
+def _ishigami_model(s):
+    return {"y": ishigami(s["x1"], s["x2"], s["x3"])}
+
+
+def test_ishigami_analytic_indices():
+    res = get_sobol_indices(_ishigami_model, ISHIGAMI, n=2048, seed=11, num_resamples=50)
+    d = res.indices.set_index("factor")
+    # analytic values (a=7, b=0.1): Saltelli et al. (2008), Global Sensitivity Analysis, p. 179
+    assert np.allclose(d["S1"], [0.3139, 0.4424, 0.0], atol=0.03)
+    assert np.allclose(d["ST"], [0.5576, 0.4424, 0.2437], atol=0.03)
+    assert res.n_runs == 2048 * 5
+
+
+def test_identical_alternatives_get_zero_and_deciding_factor_gets_one():
+    # Three 'regions'. Factor 'same' switches between two identical methods; factor 'decide' alone
+    # decides region B's rank; 'noise' moves only region C's score (not its rank).
+    fs = FactorSet((
+        choice("same", "identical alternatives", "d", ["m1", "m2"], "m1"),
+        choice("decide", "decisive", "d", ["low", "high"], "low"),
+        UniformFactor("noise", "noise", "d"),
+    ))
+
+    def model(s):
+        n = len(s["same"])
+        score = np.empty((n, 3))
+        score[:, 0] = 10.0
+        score[:, 1] = np.where(s["decide"] == 1, 20.0, 5.0)
+        score[:, 2] = 1.0 + s["noise"]  # in [1, 2): always last
+        ranks = (-score).argsort(axis=1).argsort(axis=1) + 1.0
+        return {"rank": ranks, "score": score}
+
+    res = get_sobol_indices(model, fs, n=256, seed=3, units=["A", "B", "C"], num_resamples=20)
+    st = res.wide("rank", "ST")
+    assert np.allclose(st.loc[["A", "B"], "same"], 0.0, atol=1e-12)
+    assert st.loc["B", "decide"] == pytest.approx(1.0, abs=0.05)
+    assert st.loc["A", "decide"] == pytest.approx(1.0, abs=0.05)
+    # region C's rank never changes: no variance, indices missing, not invented
+    assert st.loc["C"].isna().all()
+    sc = res.wide("score", "ST")
+    assert sc.loc["C", "noise"] == pytest.approx(1.0, abs=0.05)
+    assert sc.loc["C", ["same", "decide"]].abs().max() < 1e-12
+
+    table = get_assumptions_table(res.indices, fs)
+    assert table["factor"].tolist()[0] == "decide"
+    assert table.set_index("factor").loc["decide", "rag"] == "red"
+    assert table.set_index("factor").loc["same", "impact"] == "low"
+    assert table.set_index("factor").loc["noise", "impact"] == "low"
+
+
+def test_same_seed_same_numbers_and_nested_designs():
+    a = get_sobol_indices(_ishigami_model, ISHIGAMI, n=256, seed=5, num_resamples=20).indices
+    b = get_sobol_indices(_ishigami_model, ISHIGAMI, n=256, seed=5, num_resamples=20).indices
+    c = get_sobol_indices(_ishigami_model, ISHIGAMI, n=256, seed=6, num_resamples=20).indices
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a["S1"], c["S1"])
+    d1, d2 = sobol_design(ISHIGAMI, 128, 9), sobol_design(ISHIGAMI, 256, 9)
+    assert np.array_equal(d1, d2[: 128 * 5])
+
+
+def test_convergence_summary_shrinks_and_flags_stability():
+    res = get_sobol_indices(_ishigami_model, ISHIGAMI, n=4096, seed=2, num_resamples=10,
+                            convergence_steps=3)
+    assert sorted(res.convergence["n"].unique()) == [512, 1024, 2048, 4096]
+    s = summarise_convergence(res.convergence, tol=0.05)
+    assert len(s) == 3 and bool(s["stable"].iloc[-1])
+    # the full-N row of the convergence table equals the main result
+    full = res.convergence[res.convergence["n"] == 4096].drop(columns="n").reset_index(drop=True)
+    pd.testing.assert_frame_equal(full, res.indices)
+
+
+def test_sample_size_must_be_power_of_two():
+    with pytest.raises(LDIError, match="power of two"):
+        get_sobol_indices(_ishigami_model, ISHIGAMI, n=1000, seed=1)
+
+
+def test_rate_impact_thresholds():
+    assert [rate_impact(x) for x in (0.0, 0.099, 0.1, 0.29, 0.3, 1.0)] == [
+        "low", "low", "medium", "medium", "high", "high"]
+    assert rate_impact(float("nan")) == "n/a"
+    with pytest.raises(LDIError, match="medium < high"):
+        rate_impact(0.5, {"high": 0.1, "medium": 0.2})
