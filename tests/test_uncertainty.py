@@ -26,8 +26,7 @@ def test_rank_intervals_by_hand():
 
 
 def test_rank_intervals_order_by_median_rank():
-    r = RANKS[:, ::-1]  # C, B, A columns -> C is best now
-    t = get_rank_intervals(4 - r, [3, 2, 1], ["C", "B", "A"])
+    t = get_rank_intervals(RANKS[:, ::-1], [3, 2, 1], ["C", "B", "A"])
     assert t.index.tolist() == ["A", "B", "C"]
 
 
