@@ -17,12 +17,12 @@ DEFAULT_OUTPUTS = REPO_ROOT / "outputs"
 
 
 def _cmd_data_build(args) -> int:
-    from .curate import build_data
-
     raw = Path(args.raw)
     if not raw.is_dir():
         raise LDIError(f"raw data folder {raw} not found; pass --raw PATH pointing at "
                        "shared/data/raw (the unchanged public source files)")
+    from .curate import build_data
+
     written = build_data(raw, Path(args.out))
     print(f"built {len(written)} curated files in {args.out}")
     return 0
@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "jobs", 1) < 1:
+            raise LDIError(f"--jobs must be at least 1, got {args.jobs}")
         return args.func(args)
     except LDIError as exc:
         print(f"ldi: error: {exc}", file=sys.stderr)

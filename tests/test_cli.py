@@ -1,0 +1,110 @@
+"""The `ldi` command line: listing, data checks and one-line errors with non-zero exit codes."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ldi_helpers.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_areas(capsys):
+    code, out, _ = run(capsys, "list", "areas")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == 12
+    assert lines[6].startswith("TLI  E12000007  London  (also: Greater London)")
+
+
+def test_list_components(capsys):
+    code, out, _ = run(capsys, "list", "components")
+    assert code == 0 and "collaboration_coordination" in out and len(out.splitlines()) == 8
+
+
+def test_unknown_area_is_one_line_with_suggestion(capsys):
+    code, out, err = run(capsys, "report", "--area", "Nort East")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith("ldi: error: unknown area 'Nort East'. Did you mean 'North East'")
+
+
+def test_report_needs_an_area(capsys):
+    code, _, err = run(capsys, "report")
+    assert code == 2 and "--area" in err and "--all" in err
+
+
+def test_bad_jobs_value(capsys, tmp_path):
+    code, _, err = run(capsys, "report", "--area", "Wales", "--jobs", "0",
+                       "--output-dir", str(tmp_path))
+    assert code == 2 and "--jobs must be at least 1, got 0" in err
+    assert not any(tmp_path.iterdir()), "nothing may be written when the arguments are bad"
+
+
+def test_params_file_unknown_section(capsys, tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("spek:\n  normalisation: zscore\n")
+    code, _, err = run(capsys, "report", "--area", "Wales", "--params", str(p),
+                       "--output-dir", str(tmp_path / "out"))
+    assert code == 2
+    assert "unknown section(s) spek" in err and "valid sections: spec, scenario" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_params_file_missing(capsys, tmp_path):
+    code, _, err = run(capsys, "run", "--params", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "nope.yaml not found" in err
+
+
+def test_params_file_not_yaml_mapping(capsys, tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("- just\n- a list\n")
+    code, _, err = run(capsys, "run", "--params", str(p))
+    assert code == 2 and "must be a mapping" in err
+
+
+def test_data_check_on_good_and_bad_folder(capsys, tiny_data_dir):
+    code, out, _ = run(capsys, "data", "check", "--data-dir", str(tiny_data_dir))
+    assert code == 0 and out.startswith("data OK: 24 indicator values, 2 indicators, 1 sources")
+    (tiny_data_dir / "areas.csv").unlink()
+    code, _, err = run(capsys, "data", "check", "--data-dir", str(tiny_data_dir))
+    assert code == 2 and "areas.csv: file not found" in err
+
+
+def test_data_coverage_prints_components_and_empty_ones(capsys, tiny_data_dir):
+    code, out, _ = run(capsys, "data", "coverage", "--data-dir", str(tiny_data_dir))
+    assert code == 0
+    assert "Digital Skills" in out and "TLC" in out
+    assert "Components with no real data: Digital Adoption" in out
+
+
+def test_data_build_missing_raw_folder(capsys, tmp_path):
+    code, _, err = run(capsys, "data", "build", "--raw", str(tmp_path / "nothing"),
+                       "--out", str(tmp_path / "out"))
+    assert code == 2 and "raw data folder" in err and "--raw PATH" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_installed_entry_point_exits_non_zero():
+    exe = shutil.which("ldi") or str(__import__("pathlib").Path(sys.executable).parent / "ldi")
+    proc = subprocess.run([exe, "report", "--area", "Atlantis"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "unknown area 'Atlantis'" in proc.stderr
+
+
+def test_every_command_has_help(capsys):
+    for argv in (["--help"], ["run", "--help"], ["report", "--help"], ["list", "--help"],
+                 ["data", "build", "--help"], ["data", "coverage", "--help"],
+                 ["notebooks", "refresh", "--help"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+        assert "usage: ldi" in capsys.readouterr().out
