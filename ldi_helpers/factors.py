@@ -28,7 +28,7 @@ module holds only the generic machinery and is independent of the index engine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import stats
@@ -120,8 +120,12 @@ class ChoiceFactor(Factor):
 
     choices: tuple = ()
     default: Any = None
+    choice_labels: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.choice_labels is not None and len(self.choice_labels) != len(self.choices):
+            raise FactorError(f"factor {self.name!r}: {len(self.choice_labels)} labels for "
+                              f"{len(self.choices)} choices")
         if len(self.choices) < 1:
             raise FactorError(f"factor {self.name!r} has no choices")
         if len(set(map(repr, self.choices))) != len(self.choices):
@@ -137,6 +141,11 @@ class ChoiceFactor(Factor):
         u = np.asarray(u, dtype=float).reshape(len(u), -1)
         return equal_bins(u[:, 0], len(self.choices))
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Display labels of the choices (``str`` of each choice unless given)."""
+        return self.choice_labels if self.choice_labels is not None else tuple(map(str, self.choices))
+
     def values(self, codes: np.ndarray) -> np.ndarray:
         """The choices selected by ``codes`` (object array)."""
         out = np.empty(len(codes), dtype=object)
@@ -148,7 +157,7 @@ class ChoiceFactor(Factor):
         return self.choices.index(self.default)
 
     def distribution(self) -> str:
-        return "equal probability: " + ", ".join(str(c) for c in self.choices)
+        return "equal probability: " + ", ".join(self.labels)
 
 
 @dataclass(frozen=True)
@@ -340,7 +349,7 @@ class FactorSet:
         for f in self.factors:
             nominal = f.nominal()
             if isinstance(f, ChoiceFactor):
-                nominal = f.choices[nominal]
+                nominal = f.labels[nominal]
             elif isinstance(f, WeightsFactor):
                 nominal = ", ".join(f"{e}={w:.3f}" for e, w in zip(f.entries, f.nominal()))
             rows.append(
@@ -398,3 +407,226 @@ def choice(name: str, label: str, description: str, choices: Sequence, default: 
     """Shorthand for :class:`ChoiceFactor`."""
     return ChoiceFactor(name=name, label=label, description=description,
                         choices=tuple(choices), default=default)
+
+
+# ------------------------------------------------------------------------------------------------
+# The Local Digital Index: factors as alternative settings of a methodology specification
+# ------------------------------------------------------------------------------------------------
+
+#: Factors that set the spec field of the same name to the chosen alternative.
+SPEC_CHOICE_FIELDS: tuple[str, ...] = (
+    "normalisation", "composite_aggregation", "component_aggregation", "imputation", "treatment",
+    "indicator_coverage",
+)
+#: Prefix of the factor that switches one proxy indicator on or off (``include:<indicator_id>``).
+INCLUDE_PREFIX = "include:"
+
+#: Relative half-width of the default weight perturbation: each weight x U(0.75, 1.25), the
+#: +/-25 % used in the JRC's statistical audits of composite indicators.
+DEFAULT_WEIGHT_SPREAD = 0.25
+#: Alternative indicator-coverage thresholds (share of the 12 regions with data): around the JRC's
+#: 0.65, up to 1.0 = "only indicators observed in every region".
+DEFAULT_COVERAGE_CHOICES: tuple[float, ...] = (0.5, 0.65, 0.8, 1.0)
+
+
+def _is_true(v: Any) -> bool:
+    return str(v).strip().lower() in ("true", "1", "yes")
+
+
+def alternative_periods(data: Any, spec: Any = None) -> dict[str, str]:
+    """For each indicator with several periods, the alternative period the ``period`` factor uses.
+
+    The alternative is the period nearest to the default period (in sorted order; the earlier one
+    on a tie) among the other periods observed in at least ``spec.indicator_coverage`` of the areas.
+    Indicators with a single usable period are left out.
+
+    Parameters
+    ----------
+    data : LDIData
+        Needs ``indicators`` (indicator_id, component, default_period) and ``values``
+        (area_code, indicator_id, period, value).
+    spec : MethodSpec, optional
+        Default: :func:`ldi_helpers.spec.default_spec`.
+    """
+    from .spec import coerce_spec
+
+    spec = coerce_spec(spec)
+    meta = data.indicators.set_index("indicator_id")
+    vals = data.values
+    n_areas = max(1, vals["area_code"].nunique())
+    used = set(_spec_indicators(data, spec))
+    out: dict[str, str] = {}
+    overrides = dict(spec.periods)
+    for ind, grp in vals[vals["indicator_id"].isin(used)].groupby("indicator_id", sort=True):
+        counts = grp.dropna(subset=["value"]).groupby("period")["area_code"].nunique()
+        default = overrides.get(ind, str(meta.loc[ind, "default_period"]))
+        periods = sorted(str(p) for p in counts.index)
+        ok = [p for p in periods if p != default and counts[p] / n_areas >= spec.indicator_coverage]
+        if not ok or default not in periods:
+            continue
+        pos = periods.index(default)
+        out[ind] = min(ok, key=lambda p: (abs(periods.index(p) - pos), periods.index(p) > pos))
+    return out
+
+
+def _spec_indicators(data: Any, spec: Any) -> list[str]:
+    """Indicator ids the spec selects before screening (component not 'context', not excluded)."""
+    meta = data.indicators
+    ids = meta.loc[meta["component"] != "context", "indicator_id"].tolist()
+    if spec.indicators is not None:
+        ids = [i for i in ids if i in spec.indicators]
+    if spec.components is not None:
+        comp = meta.set_index("indicator_id")["component"]
+        ids = [i for i in ids if comp[i] in spec.components]
+    if spec.exclude_proxies:
+        proxy = meta.set_index("indicator_id")["is_proxy"].map(_is_true)
+        ids = [i for i in ids if not proxy[i]]
+    return [i for i in ids if i not in spec.exclude_indicators]
+
+
+def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_WEIGHT_SPREAD,
+                    names: Iterable[str] | None = None) -> FactorSet:
+    """The default uncertain inputs of the Local Digital Index, around a methodology spec.
+
+    Every factor is a defensible alternative to a choice of the default spec
+    (:func:`ldi_helpers.spec.default_spec`), each alternative equally likely:
+
+    ``normalisation``
+        min-max 0-100, z-score, rank, distance to the median area, fixed goalposts.
+    ``composite_aggregation``
+        weighted arithmetic (fully compensatory), geometric (partly), Copeland outranking (not
+        compensatory).
+    ``component_aggregation``
+        arithmetic or geometric mean of indicators within a component.
+    ``component_weights``
+        each component weight x U(1 - s, 1 + s), renormalised (s = ``weight_spread``, 0.25).
+    ``indicator_weights``
+        each indicator weight within its component x U(1 - s, 1 + s), renormalised.
+    ``imputation``
+        every imputation method of the engine (the default "none" leaves missing cells out).
+    ``treatment``
+        outlier treatment: none, winsorise, log transform.
+    ``indicator_coverage``
+        minimum share of regions with data for an indicator to be kept: 0.5, 0.65, 0.8, 1.0.
+    ``include:<indicator_id>``
+        one factor per proxy indicator (``is_proxy`` true): kept or left out.
+    ``period``
+        every indicator with several usable periods at its default period, or all of them at the
+        nearest alternative period together (:func:`alternative_periods`).
+
+    Parameters
+    ----------
+    data : LDIData
+    spec : MethodSpec or mapping, optional
+        The nominal methodology (default spec when ``None``). Its values are the defaults of the
+        factors.
+    weight_spread : float
+        Relative half-width of the weight perturbations.
+    names : iterable of str, optional
+        Keep only these factors (in the order above); ``None`` keeps all.
+
+    Returns
+    -------
+    FactorSet
+    """
+    from . import spec as specmod
+
+    spec = specmod.coerce_spec(spec)
+    meta = data.indicators.set_index("indicator_id")
+    inds = _spec_indicators(data, spec)
+    comps = [c for c in dict.fromkeys(meta.loc[inds, "component"]) if c != "context"]
+    from .components import COMPONENTS
+
+    comps = [c for c in COMPONENTS if c in comps]
+    cw = dict(spec.component_weights) if spec.component_weighting == "custom" else {}
+    iw = dict(spec.indicator_weights) if spec.indicator_weighting == "custom" else {}
+    factors: list[Factor] = [
+        choice("normalisation", "Normalisation method",
+               "How indicators in different units are put on one scale before they are combined.",
+               specmod.NORMALISATIONS, spec.normalisation),
+        choice("composite_aggregation", "Aggregation of components into the index",
+               "Arithmetic mean lets a strength offset a weakness fully; geometric mean only "
+               "partly; Copeland counts pairwise wins and losses (no compensation).",
+               specmod.COMPOSITE_AGGREGATIONS, spec.composite_aggregation),
+        choice("component_aggregation", "Aggregation of indicators into components",
+               "Arithmetic or geometric mean of the normalised indicators of a component.",
+               specmod.COMPONENT_AGGREGATIONS, spec.component_aggregation),
+        WeightsFactor("component_weights", "Component weights",
+                      "Relative importance of the eight components; no published evidence fixes "
+                      "it, so each default weight varies by +/-"
+                      f"{weight_spread:.0%} before renormalising.",
+                      entries=tuple(comps), base=tuple(float(cw.get(c, 1.0)) for c in comps),
+                      spread=weight_spread),
+        WeightsFactor("indicator_weights", "Indicator weights within components",
+                      f"Each indicator's weight within its component varies by +/-{weight_spread:.0%}"
+                      " (the engine renormalises within each component).",
+                      entries=tuple(inds), base=tuple(float(iw.get(i, 1.0)) for i in inds),
+                      spread=weight_spread),
+        choice("imputation", "Imputation of missing values",
+               "Whether and how a region's missing indicator value is filled in before scoring.",
+               specmod.IMPUTATIONS, spec.imputation),
+        choice("treatment", "Outlier treatment",
+               "Skewed indicators (e.g. London's values) are winsorised, log-transformed or left.",
+               specmod.TREATMENTS, spec.treatment),
+    ]
+    cov = tuple(sorted(set(DEFAULT_COVERAGE_CHOICES) | {spec.indicator_coverage}))
+    factors.append(choice("indicator_coverage", "Data coverage threshold",
+                          "Minimum share of regions with data for an indicator to be used.",
+                          cov, spec.indicator_coverage))
+    proxy = meta["is_proxy"].map(_is_true)
+    for ind in inds:
+        if proxy[ind]:
+            name = str(meta.loc[ind, "name"]) if "name" in meta.columns else ind
+            factors.append(ChoiceFactor(
+                f"{INCLUDE_PREFIX}{ind}", f"Include proxy: {name}",
+                f"Whether the proxy indicator {ind} ({name}) is used at all.",
+                choices=(True, False), default=True, choice_labels=("included", "left out")))
+    alt = alternative_periods(data, spec)
+    if alt:
+        alt_pairs = tuple(sorted(alt.items()))
+        factors.append(ChoiceFactor(
+            "period", "Data period",
+            "Each indicator at its default (latest well-covered) period, or every indicator with "
+            "an earlier or later release at its nearest alternative period: "
+            + ", ".join(f"{k} {v}" for k, v in alt_pairs) + ".",
+            choices=((), alt_pairs), default=(), choice_labels=("default", "alternative")))
+    fs = FactorSet(tuple(factors))
+    return fs.select(names)
+
+
+def spec_for_sample(factors: FactorSet, settings: Mapping[str, np.ndarray], i: int,
+                    base: Any = None) -> Any:
+    """The methodology spec of sample ``i`` of a decoded design (``factors.decode(U)``).
+
+    Factors named in :data:`SPEC_CHOICE_FIELDS` set that spec field; ``component_weights`` and
+    ``indicator_weights`` set custom weights; ``include:<id>`` adds ``<id>`` to
+    ``exclude_indicators`` when left out; ``period`` overrides the periods. Factors not in the set
+    keep their value in ``base``.
+    """
+    from .spec import coerce_spec
+
+    base = coerce_spec(base)
+    changes: dict[str, Any] = {}
+    exclude = list(base.exclude_indicators)
+    for f in factors:
+        v = settings[f.name][i]
+        if f.name in SPEC_CHOICE_FIELDS:
+            changes[f.name] = f.choices[int(v)]
+        elif f.name in ("component_weights", "indicator_weights"):
+            kind = f.name.replace("_weights", "_weighting")
+            changes[kind] = "custom"
+            changes[f.name] = {e: float(w) for e, w in zip(f.entries, np.asarray(v))}
+        elif f.name.startswith(INCLUDE_PREFIX):
+            if not f.choices[int(v)]:
+                exclude.append(f.name[len(INCLUDE_PREFIX):])
+        elif f.name == "period":
+            periods = dict(base.periods)
+            periods.update(dict(f.choices[int(v)]))
+            changes["periods"] = periods
+        else:
+            raise FactorError(f"factor {f.name!r} does not map to a spec field; spec factors are "
+                              f"{', '.join(SPEC_CHOICE_FIELDS)}, component_weights, "
+                              f"indicator_weights, {INCLUDE_PREFIX}<indicator_id>, period")
+    if exclude != list(base.exclude_indicators):
+        changes["exclude_indicators"] = tuple(exclude)
+    return base.replace(**changes)

@@ -99,3 +99,62 @@ def test_sample_is_deterministic_under_a_seed():
     a, b, c = fs.sample(10, 7), fs.sample(10, 7), fs.sample(10, 8)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert a.shape == (10, 2)
+
+
+# ---------------------------------------------------------------- LDI default factors and specs
+from types import SimpleNamespace  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from ldi_helpers.factors import alternative_periods, default_factors, spec_for_sample  # noqa: E402
+from ldi_helpers.spec import default_spec  # noqa: E402
+
+
+def _tiny_data():
+    """Three indicators over four areas; 'b' is a proxy; 'a' has 2021 (full) and 2022 (full)."""
+    ind = pd.DataFrame({
+        "indicator_id": ["a", "b", "c", "pop"],
+        "name": ["A", "B", "C", "Population"],
+        "component": ["digital_skills", "digital_skills", "digital_infrastructure", "context"],
+        "is_proxy": ["false", "true", "false", "false"],
+        "default_period": ["2022", "2022", "2026-01", "2022"],
+    })
+    rows = []
+    for k, area in enumerate(["TLC", "TLD", "TLE", "TLF"]):
+        rows += [(area, "a", "2021", 1.0 + k), (area, "a", "2022", 2.0 + k),
+                 (area, "b", "2022", 3.0 * k), (area, "c", "2026-01", 10.0 - k)]
+        if k < 2:  # 2020 observed in only half the areas: below the 0.65 coverage threshold
+            rows.append((area, "a", "2020", 0.5))
+    vals = pd.DataFrame(rows, columns=["area_code", "indicator_id", "period", "value"])
+    return SimpleNamespace(indicators=ind, values=vals)
+
+
+def test_alternative_periods_pick_nearest_well_covered_period():
+    assert alternative_periods(_tiny_data()) == {"a": "2021"}
+
+
+def test_default_factor_set_names_and_nominal_is_default_spec():
+    fs = default_factors(_tiny_data())
+    assert fs.names == ["normalisation", "composite_aggregation", "component_aggregation",
+                        "component_weights", "indicator_weights", "imputation", "treatment",
+                        "indicator_coverage", "include:b", "period"]
+    assert fs["component_weights"].entries == ("digital_infrastructure", "digital_skills")
+    assert fs["indicator_weights"].entries == ("a", "b", "c")
+    nominal = spec_for_sample(fs.select(["normalisation", "composite_aggregation", "treatment",
+                                         "imputation", "indicator_coverage", "include:b", "period"]),
+                              fs.nominal_design(), 0)
+    assert nominal == default_spec()
+
+
+def test_spec_for_sample_maps_every_factor():
+    fs = default_factors(_tiny_data(), names=["normalisation", "component_weights", "include:b",
+                                               "period", "indicator_coverage"])
+    u = np.array([[0.99, 0.0, 1.0, 0.9, 0.9, 0.9]])  # last bins; weights (0.75, 1.25)/2
+    spec = spec_for_sample(fs, fs.decode(u), 0)
+    assert spec.normalisation == "goalposts"
+    assert spec.component_weighting == "custom"
+    assert dict(spec.component_weights) == pytest.approx(
+        {"digital_infrastructure": 0.375, "digital_skills": 0.625})
+    assert spec.exclude_indicators == ("b",)
+    assert dict(spec.periods) == {"a": "2021"}
+    assert spec.indicator_coverage == 1.0
