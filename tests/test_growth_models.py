@@ -1,0 +1,185 @@
+"""Tests for ldi_helpers.growth_models on panels with known growth, convergence and dispersion."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ldi_helpers import growth_models as gm
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+HAVE_DATA = all((DATA_DIR / f).is_file() for f in (
+    "published_techuk_2023.csv", "areas.csv", "population.csv", "ict_gva_panel.csv"))
+
+YEARS = np.arange(2000, 2021)
+# a small zero-mean wiggle so residuals are not exactly zero (alternating +-0.01 in logs)
+WIGGLE = np.where(np.arange(len(YEARS)) % 2 == 0, 0.01, -0.01)
+
+
+def panel_from(levels: dict, growth: dict, wiggle=True) -> pd.DataFrame:
+    rows = []
+    for code, y0 in levels.items():
+        logs = np.log(y0) + np.log1p(growth[code]) * (YEARS - YEARS[0]) + (WIGGLE if wiggle else 0)
+        for yr, lv in zip(YEARS, np.exp(logs)):
+            rows.append({"area_code": code, "year": int(yr), "gva_per_head_gbp": lv})
+    return pd.DataFrame(rows)
+
+
+def test_trend_growth_recovers_known_rates():
+    p = panel_from({"TLC": 100.0, "TLD": 300.0}, {"TLC": 0.05, "TLD": 0.02})
+    t = gm.trend_growth(p, include_uk=False).set_index("area_code")
+    assert t.loc["TLC", "growth_rate"] == pytest.approx(0.05, abs=2e-4)
+    assert t.loc["TLD", "growth_rate"] == pytest.approx(0.02, abs=2e-4)
+    assert (t["ci_lo"] < t["growth_rate"]).all() and (t["growth_rate"] < t["ci_hi"]).all()
+    assert t.loc["TLC", "n_years"] == len(YEARS)
+    w = gm.trend_growth(p, include_uk=False, start_year=2010, end_year=2015)
+    assert w["n_years"].tolist() == [6, 6]
+
+
+def test_trend_needs_enough_positive_years():
+    p = panel_from({"TLC": 100.0}, {"TLC": 0.05})
+    with pytest.raises(gm.ModelError, match="at least 5 years"):
+        gm.trend_growth(p[p.year < 2003], include_uk=False)
+
+
+def test_projection_follows_trend_with_widening_interval():
+    p = panel_from({"TLC": 100.0}, {"TLC": 0.05})
+    pr = gm.project_trend(p, "TLC", to_year=2030)
+    assert pr["year"].iloc[-1] == 2030 and pr["observed"].iloc[-1] != pr["observed"].iloc[-1]
+    # trend at the first year is close to 100 and grows ~5% a year
+    assert pr["trend"].iloc[-1] / pr["trend"].iloc[-2] == pytest.approx(1.05, abs=2e-4)
+    assert (pr["pi_lo"] < pr["trend"]).all() and (pr["trend"] < pr["pi_hi"]).all()
+    width = np.log(pr["pi_hi"]) - np.log(pr["pi_lo"])
+    assert width.iloc[-1] > width.iloc[len(YEARS) - 1]
+    with pytest.raises(gm.ModelError, match="area_code"):
+        gm.project_trend(p, "TLZ", 2030)
+
+
+def test_beta_convergence_recovers_slope():
+    # growth (log points a year) = 0.2 - 0.03 * log(y0): lower starting levels grow faster
+    y0 = {"TLC": 100.0, "TLD": 150.0, "TLE": 220.0, "TLF": 300.0, "TLG": 500.0, "TLH": 800.0}
+    g = {c: np.expm1(0.2 - 0.03 * np.log(v)) for c, v in y0.items()}
+    p = panel_from(y0, g, wiggle=False)
+    # make the fit imperfect but keep the slope: perturb two regions' end values symmetrically
+    p.loc[(p.area_code == "TLD") & (p.year == 2020), "gva_per_head_gbp"] *= np.exp(0.02)
+    p.loc[(p.area_code == "TLG") & (p.year == 2020), "gva_per_head_gbp"] *= np.exp(-0.02)
+    b = gm.beta_convergence(p)
+    assert b.n == 6 and (b.start_year, b.end_year) == (2000, 2020)
+    assert b.beta == pytest.approx(-0.03, abs=0.002)
+    assert b.ci_lo < b.beta < b.ci_hi < 0
+    # implied speed -log(1 + beta T) / T with T = 20 years
+    assert b.speed == pytest.approx(-np.log(1 + b.beta * 20) / 20)
+    assert b.speed > 0
+    assert b.half_life_years == pytest.approx(np.log(2) / b.speed)
+
+
+def test_sigma_convergence_known_slope():
+    # log y = 5 + c_r * (1 - 0.02 t): sd of logs = sd(c) * (1 - 0.02 t), slope -0.02 sd(c)
+    c = np.array([-0.6, -0.2, 0.1, 0.7])
+    rows = []
+    for code, cr in zip(["TLC", "TLD", "TLE", "TLF"], c):
+        for t, yr in enumerate(YEARS):
+            rows.append({"area_code": code, "year": int(yr),
+                         "gva_per_head_gbp": float(np.exp(5 + cr * (1 - 0.02 * t)
+                                                          + 0.001 * ((t % 3) - 1)))})
+    s = gm.sigma_convergence(pd.DataFrame(rows))
+    sd_c = c.std(ddof=1)
+    assert s.slope == pytest.approx(-0.02 * sd_c, rel=0.02)
+    assert s.ci_hi < 0 and s.p_value < 0.01
+    assert s.first_sd > s.last_sd
+    assert len(s.table) == len(YEARS)
+
+
+def fake_data():
+    codes = ["TLC", "TLD", "TLE", "TLF", "TLI"]
+    years = [2019, 2020, 2021, 2022, 2023, 2024]
+    ict, pop = [], []
+    for i, code in enumerate(codes):
+        for k, yr in enumerate(years):
+            ict.append({"area_code": code, "sic07_code": "J", "year": yr,
+                        "gva_gbp_million": (i + 1) * 100.0 * 1.1 ** k,
+                        "release": "R1", "source_id": "s1"})
+            for rel, f in (("R1", 1.0), ("R2", 2.0)):
+                pop.append({"area_code": code, "year": yr, "age_band": "all_ages",
+                            "population": 1e6 * (i + 1) * f * 1.01 ** k, "release": rel,
+                            "source_id": "s1" if rel == "R1" else "s2"})
+    areas = pd.DataFrame({"area_code": codes, "population_total": [10.0] * 5,
+                          "population_16_64": [5.0, 6.0, 6.0, 6.0, 8.0]})
+    published = pd.DataFrame({"area_code": codes,
+                              "digital_gva_per_person_gbp": [300.0, 500.0, 700.0, 900.0, 3000.0]})
+    return SimpleNamespace(ict_panel=pd.DataFrame(ict), population=pd.DataFrame(pop),
+                           areas=areas, published=published)
+
+
+def test_ict_gva_per_head_denominators():
+    d = fake_data()
+    p = gm.ict_gva_per_head(d)
+    row = p[(p.area_code == "TLC") & (p.year == 2019)].iloc[0]
+    assert row["gva_per_head_gbp"] == pytest.approx(100.0)  # £100m / 1m residents
+    assert row["gva_per_working_age_gbp"] == pytest.approx(200.0)  # 16-64 share 0.5
+    p2 = gm.ict_gva_per_head(d, population_release="R2")
+    assert p2.loc[0, "gva_per_head_gbp"] == pytest.approx(50.0)
+    with pytest.raises(gm.ModelError, match="valid releases are 'R1', 'R2'"):
+        gm.ict_gva_per_head(d, population_release="R9")
+    with pytest.raises(gm.ModelError, match="valid codes are J"):
+        gm.ict_gva_per_head(d, sic07_code="62")
+
+
+def test_rates_for_scenarios_known_answers():
+    d = fake_data()
+    # GVA x1.1 and population x1.01 a year, exactly: per head grows 1.1/1.01 - 1
+    assert gm.estimated_growth_rate(d) == pytest.approx(1.1 / 1.01 - 1)
+    assert gm.estimated_population_growth(d) == pytest.approx(0.01)
+    assert gm.growth_volatility(d) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_compare_with_published_known_ratio():
+    d = fake_data()
+    t, s = gm.compare_with_published(d, year=2019)
+    # every region has £100 of ICT GVA per resident in 2019; divided by the 16-64 shares
+    assert np.allclose(t["proxy_gbp"], [200.0, 100 / 0.6, 100 / 0.6, 100 / 0.6, 125.0])
+    assert np.allclose(t["ratio"], [1.5, 3.0, 4.2, 5.4, 24.0])
+    assert t["published_rank"].tolist() == [5, 4, 3, 2, 1]
+    assert s["n"] == 5 and s["year"] == 2019
+    with pytest.raises(gm.ModelError, match="valid years"):
+        gm.compare_with_published(d, year=1990)
+
+
+def test_relate_to_index_perfect_and_constant():
+    codes = ["TLC", "TLD", "TLE", "TLF", "TLG"]
+    out = pd.Series(np.exp([1.0, 2.0, 3.0, 4.0, 5.0]), index=codes)
+    scores = pd.DataFrame({"composite": [10.0, 20.0, 30.0, 40.0, 50.0],
+                           "flat": [1.0] * 5}, index=codes)
+    r = gm.relate_to_index(scores, out).set_index("measure")
+    assert r.loc["composite", "spearman_rho"] == pytest.approx(1.0)
+    # log outcome = score/10: one sd of the score (15.81) is 1.581 log points
+    assert r.loc["composite", "slope_log_outcome"] == pytest.approx(np.std([10, 20, 30, 40, 50],
+                                                                           ddof=1) / 10)
+    assert np.isnan(r.loc["flat", "pearson_r"]) and r.loc["flat", "n"] == 5
+
+
+@pytest.fixture(scope="module")
+def real():
+    if not HAVE_DATA:
+        pytest.skip("curated data not built yet")
+    from ldi_helpers.load import load_data
+
+    return load_data()
+
+
+def test_real_panel_is_complete(real):
+    p = gm.ict_gva_per_head(real)
+    assert p["area_code"].nunique() == 12
+    assert p.groupby("area_code")["year"].count().min() >= 20
+    assert (p["gva_per_head_gbp"] > 0).all()
+    t = gm.trend_growth(p)
+    assert len(t) == 13 and t["area_code"].iloc[-1] == "UK"
+
+
+def test_real_proxy_tracks_published_ranking(real):
+    t, s = gm.compare_with_published(real)
+    assert s["n"] == 12
+    assert t.loc[t.published_gbp.idxmax(), "area_code"] == t.loc[t.proxy_gbp.idxmax(), "area_code"]
