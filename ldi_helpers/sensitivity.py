@@ -359,3 +359,57 @@ def ishigami(x1: np.ndarray, x2: np.ndarray, x3: np.ndarray, a: float = 7.0, b: 
     0.2437) (Ishigami & Homma 1990; Saltelli et al. 2008).
     """
     return np.sin(x1) + a * np.sin(x2) ** 2 + b * x3**4 * np.sin(x1)
+
+
+def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str = "rank",
+                    names: Mapping[str, str] | None = None,
+                    factor_labels: Mapping[str, str] | None = None, ncols: int = 4):
+    """Per-region bars: total index (light, with 95 % CI) and first-order index (dark) per factor.
+
+    Parameters
+    ----------
+    indices : DataFrame
+        Tidy indices (:func:`analyse_sobol`); one panel per unit, in the frame's order.
+    title, source : str
+        Figure title; source for the foot line (the OGL attribution is appended).
+    output : str
+        Which output's indices to show (``"rank"`` or ``"score"``).
+    names, factor_labels : mapping, optional
+        Display names of units and factors.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import add_source
+
+    d = indices[indices["output"] == output]
+    units = list(pd.unique(d["unit"]))
+    factors = list(pd.unique(d["factor"]))
+    nrows = int(np.ceil(len(units) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 0.28 * len(factors) * nrows + 1.5),
+                             sharex=True, sharey=True, squeeze=False)
+    y = np.arange(len(factors))
+    flabels = [factor_labels.get(f, f) if factor_labels else f for f in factors]
+    for k, ax in enumerate(axes.flat):
+        if k >= len(units):
+            ax.set_visible(False)
+            continue
+        u = d[d["unit"] == units[k]].set_index("factor").reindex(factors)
+        st = u["ST"].clip(lower=0).to_numpy()
+        ax.barh(y, st, xerr=u["ST_conf"].to_numpy(), color="#9ecae1", error_kw={"lw": 0.8},
+                label="total (with interactions)")
+        ax.barh(y, u["S1"].clip(lower=0).to_numpy(), height=0.45, color="#08519c",
+                label="first order (alone)")
+        label = names.get(units[k], units[k]) if names else units[k]
+        if u["variance"].fillna(0).eq(0).all():
+            label += " (rank never moves)"
+        ax.set_title(label, fontsize=9)
+        ax.set_yticks(y, flabels, fontsize=7)
+        ax.set_xlim(0, 1.05)
+        ax.grid(axis="x", alpha=0.3)
+    axes.flat[0].invert_yaxis()  # shared y: first factor at the top of every panel
+    axes.flat[0].legend(fontsize=7, frameon=False, loc="lower right")
+    fig.suptitle(title)
+    fig.supxlabel("Sobol' index: share of the variance of the region's " + output)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    add_source(fig, source)
+    return fig

@@ -18,12 +18,17 @@ Hyndman and Fan type 1: the smallest rank r with P(rank <= r) >= q), so an inter
 """
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .errors import LDIError
+from .factors import FactorSet
+
+#: A model maps decoded settings (``FactorSet.decode``) to ``{"rank": (n, units), "score": ...}``.
+Model = Callable[[dict], Mapping[str, np.ndarray]]
 
 
 class UncertaintyError(LDIError):
@@ -135,3 +140,255 @@ def get_pairwise_probabilities(ranks: np.ndarray, units: Sequence[str] | None = 
     for a in range(n_units):
         p[a] = (ranks[:, [a]] < ranks).mean(axis=0)
     return pd.DataFrame(p, index=pd.Index(codes, name="unit"), columns=pd.Index(codes, name="vs"))
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """Ranks and scores of every unit under ``n`` sampled methodologies and under the default.
+
+    Attributes
+    ----------
+    units : list of str
+        Unit (region) codes, the columns of ``ranks`` and ``scores``.
+    ranks, scores : array (n, n_units)
+        Rank (1 = best) and composite score of every unit in every sample.
+    nominal_ranks, nominal_scores : array (n_units,)
+        Under the default methodology (every factor at its nominal setting).
+    design : array (n, D)
+        The unit-hypercube design (``factors.sample(n, seed)``).
+    factors : FactorSet
+    seed : int
+    """
+
+    units: list[str]
+    ranks: np.ndarray
+    scores: np.ndarray
+    nominal_ranks: np.ndarray
+    nominal_scores: np.ndarray
+    design: np.ndarray
+    factors: FactorSet
+    seed: int
+
+    @property
+    def n(self) -> int:
+        """Number of sampled methodologies."""
+        return self.ranks.shape[0]
+
+    def intervals(self, lo: float = 5.0, hi: float = 95.0, names: dict[str, str] | None = None
+                  ) -> pd.DataFrame:
+        """:func:`get_rank_intervals` of this result."""
+        return get_rank_intervals(self.ranks, self.nominal_ranks, self.units, lo, hi, names)
+
+    def rank_probabilities(self) -> pd.DataFrame:
+        """:func:`get_rank_probabilities` of this result."""
+        return get_rank_probabilities(self.ranks, self.units)
+
+    def pairwise(self) -> pd.DataFrame:
+        """:func:`get_pairwise_probabilities` of this result."""
+        return get_pairwise_probabilities(self.ranks, self.units)
+
+
+def run_monte_carlo(model: Model, factors: FactorSet, n: int, seed: int,
+                    units: Sequence[str]) -> MonteCarloResult:
+    """Evaluate ``model`` on a seeded Monte Carlo design of ``factors`` and at the default.
+
+    Parameters
+    ----------
+    model : callable
+        ``model(settings) -> {"rank": (n, n_units), "score": (n, n_units)}``.
+    factors : FactorSet
+    n : int
+        Number of sampled methodologies.
+    seed : int
+        Seed of the numpy Generator drawing the design; equal seeds give equal results.
+    units : sequence of str
+        Unit codes of the model's output columns.
+    """
+    design = factors.sample(n, seed)
+    out = model(factors.decode(design))
+    nom = model(factors.nominal_design())
+    ranks, scores = np.asarray(out["rank"], dtype=float), np.asarray(out["score"], dtype=float)
+    units = [str(u) for u in units]
+    if ranks.shape != (int(n), len(units)) or scores.shape != ranks.shape:
+        raise UncertaintyError(f"model returned ranks {ranks.shape} and scores {scores.shape}; "
+                               f"expected ({n}, {len(units)}) each")
+    return MonteCarloResult(units, ranks, scores, np.asarray(nom["rank"], dtype=float)[0],
+                            np.asarray(nom["score"], dtype=float)[0], design, factors, int(seed))
+
+
+def plot_rank_intervals(intervals: pd.DataFrame, title: str, source: str, ax: Any = None):
+    """Rank-interval chart: 5-95 % bar, median (dot) and nominal rank (cross) per region.
+
+    Parameters
+    ----------
+    intervals : DataFrame
+        From :func:`get_rank_intervals` (its order is kept: best median rank at the top).
+    title, source : str
+        Chart title and the source for the foot line (the OGL attribution is appended).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import add_source
+
+    d = intervals
+    labels = d["name"].tolist() if "name" in d.columns else list(d.index)
+    fig, ax = (plt.subplots(figsize=(8, 0.45 * len(d) + 1.6)) if ax is None else (ax.figure, ax))
+    y = np.arange(len(d))
+    ax.hlines(y, d["rank_lo"], d["rank_hi"], color="#9ecae1", lw=6, label="5th-95th percentile")
+    ax.plot(d["median_rank"], y, "o", color="#08519c", label="median rank")
+    ax.plot(d["nominal_rank"], y, "x", color="#d94801", ms=9, mew=2, label="default method")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    n_units = len(d)
+    ax.set_xticks(range(1, n_units + 1))
+    ax.set_xlim(0.5, n_units + 0.5)
+    ax.set_xlabel("rank (1 = most digitally advanced)")
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    add_source(fig, source)
+    return fig
+
+
+def plot_rank_probabilities(probs: pd.DataFrame, title: str, source: str,
+                            names: dict[str, str] | None = None, ax: Any = None):
+    """Heatmap of P(rank = r) per region (rows in the given order), percentages in the cells."""
+    import matplotlib.pyplot as plt
+
+    from .plots import add_source
+
+    fig, ax = (plt.subplots(figsize=(9, 0.45 * len(probs) + 1.8)) if ax is None else (ax.figure, ax))
+    im = ax.imshow(probs.to_numpy() * 100, cmap="Blues", vmin=0, vmax=100, aspect="auto")
+    for (i, j), v in np.ndenumerate(probs.to_numpy() * 100):
+        if v >= 0.5:
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                    color="white" if v > 60 else "black")
+    ax.set_xticks(range(probs.shape[1]), list(probs.columns))
+    rows = [names.get(c, c) for c in probs.index] if names else list(probs.index)
+    ax.set_yticks(range(probs.shape[0]), rows)
+    ax.set_xlabel("rank (1 = most digitally advanced)")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label="probability of the rank (%)")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    add_source(fig, source)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# The Local Digital Index as a model of its factors
+# ------------------------------------------------------------------------------------------------
+
+def make_rebuild_model(data: Any, factors: FactorSet, spec: Any = None,
+                       units: Sequence[str] | None = None) -> Model:
+    """Reference model: one full :func:`~ldi_helpers.index.build_index` per sample.
+
+    The straightforward, slow way (DataFrames rebuilt for every methodology). It is the baseline
+    of ``benchmarks/bench_sensitivity.py`` and the reference the vectorised engine must agree with.
+
+    Parameters
+    ----------
+    data : LDIData
+    factors : FactorSet
+        Factors mapping to spec fields (see :func:`ldi_helpers.factors.spec_for_sample`).
+    spec : MethodSpec, optional
+        The nominal spec (default spec when ``None``).
+    units : sequence of str, optional
+        Area codes of the output columns (default: the 12 ITL1 codes). An area missing from a
+        build (screened out) gets NaN, which the summaries reject.
+    """
+    from .factors import spec_for_sample
+    from .geography import ITL1_CODES
+    from .index import build_index
+    from .spec import coerce_spec
+
+    base = coerce_spec(spec)
+    cols = list(units) if units is not None else list(ITL1_CODES)
+
+    def model(settings: dict) -> dict[str, np.ndarray]:
+        n = len(next(iter(settings.values())))
+        ranks = np.full((n, len(cols)), np.nan)
+        scores = np.full((n, len(cols)), np.nan)
+        for i in range(n):
+            res = build_index(data, spec_for_sample(factors, settings, i, base))
+            ranks[i] = res.ranks.reindex(cols).to_numpy(dtype=float)
+            scores[i] = res.composite.reindex(cols).to_numpy(dtype=float)
+        return {"rank": ranks, "score": scores}
+
+    return model
+
+
+def get_one_at_a_time(data: Any, spec: Any = None, factors: FactorSet | None = None,
+                      units: Sequence[str] | None = None) -> pd.DataFrame:
+    """One-at-a-time checks: change one thing, keep every other choice at the default.
+
+    Three families of check, each compared with the default ranks:
+
+    * ``leave component out`` -- the index without one component (weights renormalised over
+      the others);
+    * ``leave indicator out`` -- the index without one indicator;
+    * ``alternative method`` -- each non-default alternative of every discrete factor in
+      ``factors`` alone (default: :func:`ldi_helpers.factors.default_factors`; proxy-inclusion
+      factors are covered by "leave indicator out" and weight factors are continuous, so both
+      are skipped here).
+
+    Returns
+    -------
+    DataFrame
+        One row per check: ``check``, ``change``, the rank of every area (columns = area codes),
+        ``max_rank_change`` (largest absolute change of any area's rank), ``areas_moved`` (how
+        many areas change rank) and ``note`` (e.g. when the change leaves no data). The first row
+        is the default (``check == "default"``).
+    """
+    from .factors import INCLUDE_PREFIX, ChoiceFactor, default_factors
+    from .geography import ITL1_CODES
+    from .index import NoDataError, build_index
+    from .spec import coerce_spec
+
+    base = coerce_spec(spec)
+    cols = list(units) if units is not None else list(ITL1_CODES)
+    nominal = build_index(data, base)
+    variants: list[tuple[str, str, Any]] = [("default", "none", base)]
+    comps = list(nominal.component_scores.columns)
+    if len(comps) > 1:
+        for c in comps:
+            variants.append(("leave component out", c,
+                             base.replace(components=tuple(k for k in comps if k != c))))
+    for ind in nominal.indicator_scores.columns:
+        variants.append(("leave indicator out", ind,
+                         base.replace(exclude_indicators=tuple(base.exclude_indicators) + (ind,))))
+    factors = default_factors(data, base) if factors is None else factors
+    for f in factors:
+        if not isinstance(f, ChoiceFactor) or f.name.startswith(INCLUDE_PREFIX):
+            continue
+        for code, (value, label) in enumerate(zip(f.choices, f.labels)):
+            if code == f.nominal():
+                continue
+            if f.name == "period":
+                periods = dict(base.periods)
+                periods.update(dict(value))
+                s = base.replace(periods=periods)
+            else:
+                s = base.replace(**{f.name: value})
+            variants.append(("alternative method", f"{f.name} = {label}", s))
+    base_rank = nominal.ranks.reindex(cols).to_numpy(dtype=float)
+    rows = []
+    for check, change, s in variants:
+        note = ""
+        try:
+            r = build_index(data, s).ranks.reindex(cols).to_numpy(dtype=float)
+        except NoDataError as exc:
+            r, note = np.full(len(cols), np.nan), f"no data left: {exc}"
+        moved = np.abs(r - base_rank)
+        if np.isnan(r).any() and not note:
+            note = "some areas screened out: " + ", ".join(
+                c for c, v in zip(cols, r) if np.isnan(v))
+        rows.append([check, change, *r,
+                     float(np.nanmax(moved)) if np.isfinite(moved).any() else np.nan,
+                     int(np.nansum(moved > 0)), note])
+    return pd.DataFrame(rows, columns=["check", "change", *cols, "max_rank_change",
+                                       "areas_moved", "note"])

@@ -1,10 +1,17 @@
 """Tests of the Monte Carlo uncertainty summaries on constructed samples with hand-computed answers."""
+from types import SimpleNamespace
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from ldi_helpers.errors import LDIError
+from ldi_helpers.factors import default_factors
+from ldi_helpers.geography import ITL1_CODES
+from ldi_helpers.index import build_index
 from ldi_helpers.uncertainty import (
-    get_pairwise_probabilities, get_rank_intervals, get_rank_probabilities,
+    get_one_at_a_time, get_pairwise_probabilities, get_rank_intervals, get_rank_probabilities,
+    make_rebuild_model, run_monte_carlo,
 )
 
 # 20 samples of 3 units: 14 x (A1, B2, C3), 5 x (A2, B1, C3), 1 x (A3, B1, C2)
@@ -59,3 +66,66 @@ def test_bad_inputs_raise_clear_errors():
         get_rank_intervals(RANKS, [1, 2], UNITS)
     with pytest.raises(LDIError, match="unit names"):
         get_rank_intervals(RANKS, [1, 2, 3], ["A"])
+
+
+# ---------------------------------------------------------------- the index as a model
+
+def tiny_ldi():
+    """Constructed test values (not statistics): 12 areas, 5 indicators in 3 components."""
+    ind = pd.DataFrame({
+        "indicator_id": ["gig", "slow", "skills", "ict_gva", "rnd", "pop"],
+        "name": ["Gigabit", "Slow premises", "Skills", "ICT GVA", "R&D", "Population"],
+        "component": ["digital_infrastructure", "digital_infrastructure", "digital_skills",
+                      "digital_adoption", "research_innovation", "context"],
+        "direction": [1, -1, 1, 1, 1, 1],
+        "unit": ["%"] * 6,
+        "is_proxy": ["false", "false", "false", "true", "false", "false"],
+        "default_period": ["2024", "2024", "2022", "2021", "2022", "2022"],
+    })
+    rows = []
+    for k, a in enumerate(ITL1_CODES):
+        rows += [(a, "gig", "2024", 60.0 + 3 * k), (a, "slow", "2024", 5.0 + (k * 7) % 11),
+                 (a, "ict_gva", "2021", 100.0 + (k * 5) % 12 * 10), (a, "ict_gva", "2020", 95.0 + (k * 3) % 12 * 10),
+                 (a, "rnd", "2022", 10.0 + (11 - k) * 2 + (k == 6) * 40),
+                 (a, "pop", "2022", 1000.0)]
+        if k != 11:
+            rows.append((a, "skills", "2022", 50.0 + (k * 5) % 12))
+    vals = pd.DataFrame(rows, columns=["area_code", "indicator_id", "period", "value"])
+    return SimpleNamespace(indicators=ind, values=vals)
+
+
+def test_monte_carlo_nominal_equals_default_build_and_is_seeded():
+    data = tiny_ldi()
+    fs = default_factors(data)
+    model = make_rebuild_model(data, fs)
+    a = run_monte_carlo(model, fs, 8, seed=4, units=ITL1_CODES)
+    b = run_monte_carlo(model, fs, 8, seed=4, units=ITL1_CODES)
+    default = build_index(data).ranks.reindex(ITL1_CODES).to_numpy(dtype=float)
+    assert np.array_equal(a.nominal_ranks, default)
+    assert np.array_equal(a.ranks, b.ranks) and np.array_equal(a.scores, b.scores)
+    assert a.ranks.shape == (8, 12)
+    # every sample ranks 12 areas: each row is a set of ranks in 1..12 with min rank 1
+    assert (a.ranks.min(axis=1) == 1).all() and (a.ranks.max(axis=1) <= 12).all()
+    assert np.allclose(a.rank_probabilities().sum(axis=1), 1.0)
+
+
+def test_one_at_a_time_checks_are_consistent():
+    data = tiny_ldi()
+    t = get_one_at_a_time(data)
+    assert t.iloc[0]["check"] == "default" and t.iloc[0]["max_rank_change"] == 0
+    by = t.set_index(["check", "change"])
+    cols = list(ITL1_CODES)
+    # a component with a single indicator: leaving either out is the same index
+    assert by.loc[("leave component out", "research_innovation"), cols].tolist() == \
+        by.loc[("leave indicator out", "rnd"), cols].tolist()
+    assert by.loc[("leave component out", "digital_adoption"), cols].tolist() == \
+        by.loc[("leave indicator out", "ict_gva"), cols].tolist()
+    # the summary columns are what the rank columns say
+    base = by.loc[("default", "none"), cols].to_numpy(dtype=float)
+    for _, row in t.iterrows():
+        moved = np.abs(row[cols].to_numpy(dtype=float) - base)
+        assert row["max_rank_change"] == moved.max() and row["areas_moved"] == (moved > 0).sum()
+    # coverage 1.0 drops 'skills' (11 of 12 areas): same as leaving it out
+    assert by.loc[("alternative method", "indicator_coverage = 1.0"), cols].tolist() == \
+        by.loc[("leave indicator out", "skills"), cols].tolist()
+    assert "period = alternative" in set(t["change"])
