@@ -1,0 +1,370 @@
+"""Evaluate many methodology variants at once, as array arithmetic (for sensitivity analysis).
+
+Two calls:
+
+``prepare_batch(data, spec) -> PreparedData``
+    Runs everything that does not depend on the sampled choices once: selection and screening
+    (fixed by ``spec``), and for **every** imputation x treatment x normalisation option the
+    normalised indicator scores, stored as one array ``scores`` of shape
+    ``(len(IMPUTATIONS), len(TREATMENTS), len(NORMALISATIONS), A, I)``; also the spec's default
+    weights and the PCA weights of every imputation x treatment option.
+
+``evaluate_batch(prepared, choices, component_weights, indicator_weights) -> BatchResult``
+    ``S`` variants: method choices as integer codes per sample (the code tables below), weights
+    per sample. Returns composite scores and ranks of shape ``(S, A)`` and component scores of
+    shape ``(S, A, C)``. Samples are grouped by their method codes; within a group, component
+    scores for all weight vectors are one matrix product per component. Memory is bounded by
+    evaluating ``chunk_size`` samples at a time.
+
+Agreement: for the same choices and weights, :func:`evaluate_batch` and
+:func:`ldi_helpers.index.build_index` call the same step functions and give the same scores to
+floating-point precision (tested to 1e-9) and the same ranks.
+
+Code tables (position = integer code):
+
+- ``IMPUTATIONS``   = ("none", "indicator_mean", "indicator_median", "group_mean",
+  "component_mean", "component_median")
+- ``TREATMENTS``    = ("none", "winsorise", "log")
+- ``NORMALISATIONS`` = ("minmax", "zscore", "rank", "distance_to_median", "goalposts")
+- ``COMPONENT_AGGREGATIONS`` = ("arithmetic", "geometric")
+- ``COMPOSITE_AGGREGATIONS`` = ("arithmetic", "geometric", "copeland")
+
+Weights: ``indicator_weights`` (S x I) are relative weights within each component (an indicator
+with weight 0 is left out of its component; each component needs one positive weight);
+``component_weights`` (S x C) relative weights of the components (at least one positive). Both are
+renormalised per sample with ``w / sum(w)`` (within each component for indicators). ``None``
+means the spec's weights for every sample (PCA weights follow each sample's imputation and
+treatment when the spec uses ``indicator_weighting="pca"``).
+
+Indicator screening, periods, thresholds, goalposts and the rank tie rule are fixed by the spec
+given to :func:`prepare_batch`; to vary the indicator set, give excluded indicators weight 0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import aggregate, aggregate_components, rank_scores
+from .errors import LDIError
+from .index import (Stage, component_weight_vector, indicator_scores, indicator_weight_vector,
+                    raw_option, stage)
+from .spec import (COMPONENT_AGGREGATIONS, COMPOSITE_AGGREGATIONS, IMPUTATIONS, NORMALISATIONS,
+                   TREATMENTS, MethodSpec, coerce_spec)
+from .weights import renormalise
+
+
+class BatchError(LDIError):
+    """Bad batch input: unknown choice key, code out of range, shapes that disagree, bad weights."""
+
+
+#: Choice keys accepted by :func:`evaluate_batch` and their code tables (code = position).
+CHOICE_TABLES: dict[str, tuple[str, ...]] = {
+    "imputation": IMPUTATIONS,
+    "treatment": TREATMENTS,
+    "normalisation": NORMALISATIONS,
+    "component_aggregation": COMPONENT_AGGREGATIONS,
+    "composite_aggregation": COMPOSITE_AGGREGATIONS,
+}
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Everything :func:`evaluate_batch` needs, computed once by :func:`prepare_batch`.
+
+    Attributes
+    ----------
+    spec : MethodSpec
+        The base spec (its choices are the defaults of :func:`evaluate_batch`).
+    areas : tuple of str
+        ITL1 codes of the ranked areas (axis ``A``).
+    indicators : tuple of str
+        Indicator ids (axis ``I``), grouped by component.
+    components : tuple of str
+        Component ids (axis ``C``).
+    comp_index : ndarray of int, shape (I,)
+        Component position of each indicator.
+    scores : ndarray, shape (n_imputations, n_treatments, n_normalisations, A, I)
+        Normalised indicator scores (higher = better) per option; ``NaN`` = missing.
+    imputed : ndarray of bool, same shape as ``scores``
+        Cells imputed under each option.
+    indicator_weights : ndarray, shape (I,)
+        The spec's indicator weights (sum 1 within each component).
+    component_weights : ndarray, shape (C,)
+        The spec's component weights (sum 1).
+    pca_indicator_weights : ndarray, shape (n_imputations, n_treatments, I)
+        PCA weights (module :mod:`ldi_helpers.weights`) under each imputation x treatment.
+    defaults : dict of str -> int
+        The spec's code for each choice key.
+    """
+
+    spec: MethodSpec
+    areas: tuple[str, ...]
+    indicators: tuple[str, ...]
+    components: tuple[str, ...]
+    comp_index: np.ndarray
+    scores: np.ndarray
+    imputed: np.ndarray
+    indicator_weights: np.ndarray
+    component_weights: np.ndarray
+    pca_indicator_weights: np.ndarray
+    defaults: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(A, I, C)``."""
+        return len(self.areas), len(self.indicators), len(self.components)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Output of :func:`evaluate_batch`.
+
+    Attributes
+    ----------
+    scores : ndarray, shape (S, A)
+        Composite index per sample and area.
+    ranks : ndarray, shape (S, A)
+        Ranks, 1 = best, ties by the spec's ``rank_ties`` (floats; integral for "min").
+    component_scores : ndarray, shape (S, A, C)
+    areas : tuple of str
+    components : tuple of str
+    """
+
+    scores: np.ndarray
+    ranks: np.ndarray
+    component_scores: np.ndarray
+    areas: tuple[str, ...]
+    components: tuple[str, ...]
+
+    def ranks_frame(self) -> pd.DataFrame:
+        """Ranks as a DataFrame (samples x area codes)."""
+        return pd.DataFrame(self.ranks, columns=pd.Index(self.areas, name="area_code"))
+
+
+def prepare_batch(data, spec: MethodSpec | dict | None = None) -> PreparedData:
+    """Precompute selection, screening and every option's indicator scores (see module doc).
+
+    Parameters
+    ----------
+    data : LDIData
+    spec : MethodSpec, mapping of overrides, or None (default spec)
+
+    Returns
+    -------
+    PreparedData
+    """
+    spec = coerce_spec(spec)
+    st: Stage = stage(data, spec)
+    n_a, n_i = st.raw.shape
+    scores = np.empty((len(IMPUTATIONS), len(TREATMENTS), len(NORMALISATIONS), n_a, n_i))
+    imputed = np.zeros(scores.shape, dtype=bool)
+    pca = np.empty((len(IMPUTATIONS), len(TREATMENTS), n_i))
+    pca_spec = spec.replace(indicator_weighting="pca", indicator_weights={})
+    for a, imp in enumerate(IMPUTATIONS):
+        for b, tr in enumerate(TREATMENTS):
+            raw_imp, treated, raw_mask, _ = raw_option(st, imp, tr, spec)
+            pca[a, b] = indicator_weight_vector(st, pca_spec, treated)[0]
+            for c, norm in enumerate(NORMALISATIONS):
+                z, mask = indicator_scores(st, raw_imp, treated, norm, imp)
+                scores[a, b, c] = z
+                imputed[a, b, c] = raw_mask | mask
+    if spec.indicator_weighting == "pca":
+        w_ind = pca[IMPUTATIONS.index(spec.imputation), TREATMENTS.index(spec.treatment)]
+    else:
+        w_ind = indicator_weight_vector(st, spec, st.raw)[0]
+    w_comp = component_weight_vector(st, spec)[0]
+    defaults = {k: table.index(getattr(spec, k)) for k, table in CHOICE_TABLES.items()}
+    scores.setflags(write=False)
+    return PreparedData(spec=spec, areas=st.areas, indicators=st.indicators,
+                        components=st.components, comp_index=st.comp_index, scores=scores,
+                        imputed=imputed, indicator_weights=w_ind, component_weights=w_comp,
+                        pca_indicator_weights=pca, defaults=defaults)
+
+
+def _n_samples(choices, component_weights, indicator_weights) -> int:
+    sizes = {}
+    for k, v in choices.items():
+        a = np.asarray(v)
+        if a.ndim == 1:
+            sizes[f"choices[{k!r}]"] = a.shape[0]
+        elif a.ndim > 1:
+            raise BatchError(f"choices[{k!r}] must be a 1-d array of codes or a single code")
+    for name, w in (("component_weights", component_weights),
+                    ("indicator_weights", indicator_weights)):
+        if w is not None:
+            w = np.asarray(w)
+            if w.ndim != 2:
+                raise BatchError(f"{name} must be a 2-d array (samples x inputs), got shape "
+                                 f"{w.shape}")
+            sizes[name] = w.shape[0]
+    if len(set(sizes.values())) > 1:
+        raise BatchError("the number of samples differs between inputs: "
+                         + ", ".join(f"{k}: {v}" for k, v in sizes.items()))
+    return next(iter(sizes.values())) if sizes else 1
+
+
+def _codes(prepared: PreparedData, choices, n: int) -> dict[str, np.ndarray]:
+    unknown = [k for k in choices if k not in CHOICE_TABLES]
+    if unknown:
+        raise BatchError(f"unknown choice key(s) {', '.join(map(repr, unknown))}; valid keys "
+                         f"are: {', '.join(CHOICE_TABLES)}")
+    out = {}
+    for k, table in CHOICE_TABLES.items():
+        v = np.asarray(choices.get(k, prepared.defaults[k]))
+        if not np.issubdtype(v.dtype, np.integer):
+            raise BatchError(f"choices[{k!r}] must hold integer codes 0..{len(table) - 1} "
+                             f"({', '.join(f'{i}={m}' for i, m in enumerate(table))})")
+        if v.size and (v.min() < 0 or v.max() >= len(table)):
+            raise BatchError(f"choices[{k!r}] has a code outside 0..{len(table) - 1}; codes: "
+                             + ", ".join(f"{i}={m}" for i, m in enumerate(table)))
+        out[k] = np.broadcast_to(v, (n,)).astype(np.int64)
+    return out
+
+
+def _weights(w, default, groups, n: int, name: str, expected: int) -> np.ndarray:
+    if w is None:
+        return np.broadcast_to(default, (n, expected))
+    w = np.asarray(w, dtype=float)
+    if w.shape[1] != expected:
+        raise BatchError(f"{name} must have {expected} columns (one per "
+                         f"{'indicator' if name.startswith('ind') else 'component'}), got "
+                         f"{w.shape[1]}")
+    bad = ~np.isfinite(w).all(axis=1) | (w < 0).any(axis=1)
+    if bad.any():
+        raise BatchError(f"{name}: sample {int(np.flatnonzero(bad)[0])} has a negative or "
+                         "non-finite weight; weights must be finite and >= 0")
+    groups = np.asarray(groups)
+    for g in np.unique(groups):
+        tot = w[:, groups == g].sum(axis=1)
+        if (tot <= 0).any():
+            raise BatchError(f"{name}: sample {int(np.flatnonzero(tot <= 0)[0])} gives every "
+                             f"input of group {int(g)} weight 0; give at least one a positive "
+                             "weight")
+    return renormalise(w, groups, name)
+
+
+def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] | None = None,
+                   component_weights: np.ndarray | None = None,
+                   indicator_weights: np.ndarray | None = None,
+                   chunk_size: int = 16384) -> BatchResult:
+    """Composite scores and ranks for ``S`` methodology variants.
+
+    Parameters
+    ----------
+    prepared : PreparedData
+        From :func:`prepare_batch`.
+    choices : dict of str -> int array (S,) or int, optional
+        Integer codes per sample for any of the keys of :data:`CHOICE_TABLES` (``imputation``,
+        ``treatment``, ``normalisation``, ``component_aggregation``,
+        ``composite_aggregation``). A key not given takes the prepared spec's choice for every
+        sample; a single int applies to every sample.
+    component_weights : ndarray (S, C), optional
+        Relative component weights per sample (renormalised to sum 1). ``None``: the spec's.
+    indicator_weights : ndarray (S, I), optional
+        Relative indicator weights per sample (renormalised within components). ``None``: the
+        spec's (PCA weights of each sample's imputation/treatment if the spec uses PCA).
+    chunk_size : int
+        Samples evaluated at a time (bounds memory; results do not depend on it).
+
+    Returns
+    -------
+    BatchResult
+        ``scores`` (S, A), ``ranks`` (S, A), ``component_scores`` (S, A, C).
+
+    Raises
+    ------
+    BatchError
+        Unknown choice key or code, sample counts that disagree, bad weights.
+    """
+    choices = dict(choices or {})
+    n = _n_samples(choices, component_weights, indicator_weights)
+    codes = _codes(prepared, choices, n)
+    n_a, n_i, n_c = prepared.shape
+    w_comp = _weights(component_weights, prepared.component_weights, np.zeros(n_c, int), n,
+                      "component_weights", n_c)
+    pca_default = indicator_weights is None and prepared.spec.indicator_weighting == "pca"
+    w_ind = _weights(indicator_weights, prepared.indicator_weights, prepared.comp_index, n,
+                     "indicator_weights", n_i)
+    scores = np.empty((n, n_a))
+    comp = np.empty((n, n_a, n_c))
+    key = np.ravel_multi_index(
+        tuple(codes[k] for k in CHOICE_TABLES),
+        tuple(len(t) for t in CHOICE_TABLES.values()))
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    ends = np.r_[starts[1:], n]
+    for s0, s1 in zip(starts, ends):
+        imp, tr, nm, ca, ta = np.unravel_index(
+            sorted_key[s0], tuple(len(t) for t in CHOICE_TABLES.values()))
+        z = prepared.scores[imp, tr, nm]
+        comp_method = COMPONENT_AGGREGATIONS[ca]
+        top_method = COMPOSITE_AGGREGATIONS[ta]
+        for c0 in range(s0, s1, chunk_size):
+            idx = order[c0:min(c0 + chunk_size, s1)]
+            wi = prepared.pca_indicator_weights[imp, tr][None, :] if pca_default else w_ind[idx]
+            cs = aggregate_components(z, wi, prepared.comp_index, n_c, comp_method)
+            if cs.shape[0] != idx.size:
+                cs = np.broadcast_to(cs, (idx.size,) + cs.shape[1:])
+            comp[idx] = cs
+            scores[idx] = aggregate(cs, w_comp[idx], top_method)
+    ranks = np.empty_like(scores)
+    for c0 in range(0, n, chunk_size):
+        ranks[c0:c0 + chunk_size] = rank_scores(scores[c0:c0 + chunk_size],
+                                                prepared.spec.rank_ties)
+    return BatchResult(scores=scores, ranks=ranks, component_scores=comp,
+                       areas=prepared.areas, components=prepared.components)
+
+
+def choices_from_specs(prepared: PreparedData, specs) -> tuple[dict[str, np.ndarray],
+                                                                np.ndarray, np.ndarray]:
+    """Turn spec variants into batch inputs (choices, component_weights, indicator_weights).
+
+    Only the fields that :func:`evaluate_batch` can vary may differ from the prepared spec
+    (the five choice keys and the weights); anything else raises :class:`BatchError`.
+    """
+    from .index import stage as _stage  # noqa: F401  (same module; documents the dependency)
+    base = prepared.spec
+    fixed = [f for f in MethodSpec.field_names()
+             if f not in CHOICE_TABLES and f not in ("indicator_weighting", "indicator_weights",
+                                                     "component_weighting", "component_weights")]
+    choices = {k: [] for k in CHOICE_TABLES}
+    wc, wi = [], []
+    for s in specs:
+        s = coerce_spec(s) if not isinstance(s, MethodSpec) else s
+        diff = [f for f in fixed if getattr(s, f) != getattr(base, f)]
+        if diff:
+            raise BatchError(f"spec variant changes field(s) {', '.join(diff)} that a prepared "
+                             "batch fixes; prepare a separate batch for them")
+        for k, table in CHOICE_TABLES.items():
+            choices[k].append(table.index(getattr(s, k)))
+        st_like = _StageView(prepared)
+        if s.indicator_weighting == "pca":
+            wi.append(prepared.pca_indicator_weights[IMPUTATIONS.index(s.imputation),
+                                                     TREATMENTS.index(s.treatment)])
+        else:
+            wi.append(indicator_weight_vector(st_like, s, None)[0])
+        wc.append(component_weight_vector(st_like, s)[0])
+    return ({k: np.array(v, dtype=np.int64) for k, v in choices.items()},
+            np.array(wc), np.array(wi))
+
+
+@dataclass(frozen=True)
+class _StageView:
+    """The fields of :class:`~ldi_helpers.index.Stage` that the weight functions read."""
+
+    prepared: PreparedData
+
+    @property
+    def indicators(self):
+        return self.prepared.indicators
+
+    @property
+    def components(self):
+        return self.prepared.components
+
+    @property
+    def comp_index(self):
+        return self.prepared.comp_index

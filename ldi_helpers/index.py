@@ -1,0 +1,304 @@
+"""Build the index: ``build_index(data, spec) -> IndexResult``, a pure function.
+
+The steps run in the JRC/OECD order, each in its own module:
+
+1. :mod:`~ldi_helpers.select` - indicators and periods -> raw areas x indicators matrix;
+2. :mod:`~ldi_helpers.screen` - drop indicators and areas with too little data;
+3. :mod:`~ldi_helpers.impute` - raw-unit imputation (flagged);
+4. :mod:`~ldi_helpers.treat` - outlier treatment;
+5. :mod:`~ldi_helpers.normalise` - onto a common scale, higher = better (goalposts read the
+   untreated values: fixed goalposts cap outliers themselves and keep editions comparable);
+   then score-level (component) imputation;
+6. :mod:`~ldi_helpers.weights` - indicator weights within components, component weights;
+7. :mod:`~ldi_helpers.aggregate` - indicators -> component scores -> composite; ranks.
+
+The functions ``stage``, ``raw_option``, ``indicator_scores`` and ``combine`` are shared with the
+vectorised :mod:`ldi_helpers.batch`, which is why the two agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import aggregate, aggregate_components, rank_scores
+from .components import COMPONENTS
+from .errors import SpecError
+from .impute import impute_raw, impute_scores
+from .normalise import constant_indicators, normalise
+from .screen import screen
+from .select import select_indicators
+from .spec import MethodSpec, coerce_spec
+from .treat import treat
+from .weights import custom_weights, equal_weights, pca_weights, renormalise
+
+
+class NoDataError(SpecError):
+    """The spec leaves no indicator or no area with data (the message says which step)."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Selected and screened data, before imputation (internal, shared with batch).
+
+    Attributes
+    ----------
+    raw : ndarray (A, I)
+    areas, indicators, components : tuple of str
+    comp_index : ndarray of int (I,)
+        Position of each indicator's component in ``components``.
+    direction : ndarray (I,)
+    posts : ndarray (I, 2)
+    meta : DataFrame
+    notes : list of (step, item, message)
+    """
+
+    raw: np.ndarray
+    areas: tuple[str, ...]
+    indicators: tuple[str, ...]
+    components: tuple[str, ...]
+    comp_index: np.ndarray
+    direction: np.ndarray
+    posts: np.ndarray
+    meta: pd.DataFrame
+    notes: tuple[tuple[str, str, str], ...]
+
+
+def stage(data, spec: MethodSpec) -> Stage:
+    """Select and screen (steps 1-2). Raises :class:`NoDataError` if nothing is left."""
+    sel = select_indicators(data, spec)
+    scr = screen(sel.matrix, spec.indicator_coverage, spec.area_coverage)
+    notes = list(sel.notes) + list(scr.notes)
+    m = scr.matrix
+    if m.shape[1] == 0:
+        raise NoDataError("no indicator has enough data for this spec (screening dropped all "
+                          "of them); lower indicator_coverage or choose other indicators/periods")
+    if m.shape[0] == 0:
+        raise NoDataError("no area has enough data for this spec; lower area_coverage")
+    meta = sel.meta.loc[list(m.columns)]
+    comps = tuple(c for c in COMPONENTS if c in set(meta["component"]))
+    wanted = spec.components if spec.components is not None else tuple(COMPONENTS)
+    for c in wanted:
+        if c not in comps:
+            notes.append(("select", c, "component has no indicator with data; left out of "
+                          "the index"))
+    comp_index = np.array([comps.index(c) for c in meta["component"]], dtype=int)
+    return Stage(
+        raw=m.to_numpy(dtype=float).copy(), areas=tuple(m.index), indicators=tuple(m.columns),
+        components=comps, comp_index=comp_index,
+        direction=meta["direction"].to_numpy(dtype=float),
+        posts=sel.goalposts.loc[list(m.columns), ["low", "high"]].to_numpy(dtype=float),
+        meta=meta, notes=tuple(notes))
+
+
+def raw_option(st: Stage, imputation: str, treatment: str, spec: MethodSpec):
+    """Raw-unit imputation then treatment (steps 3-4).
+
+    Returns
+    -------
+    imputed : ndarray (A, I)      raw values after raw imputation (goalposts read these)
+    treated : ndarray (A, I)
+    imputed_mask : ndarray of bool (A, I)
+    records : list of TreatmentRecord
+    """
+    imputed, mask = impute_raw(st.raw, imputation, st.areas)
+    treated, records = treat(imputed, treatment, spec.skew_threshold, spec.kurtosis_threshold,
+                             spec.max_winsorised)
+    return imputed, treated, mask, records
+
+
+def indicator_scores(st: Stage, imputed: np.ndarray, treated: np.ndarray, normalisation: str,
+                     imputation: str):
+    """Normalise and apply score-level imputation (step 5). Returns ``(scores, imputed_mask)``."""
+    source = imputed if normalisation == "goalposts" else treated
+    z = normalise(source, normalisation, st.direction, st.posts)
+    return impute_scores(z, imputation, st.comp_index)
+
+
+def indicator_weight_vector(st: Stage, spec: MethodSpec, treated: np.ndarray):
+    """Indicator weights (I,), summing to 1 within each component, and log notes."""
+    groups = [st.components[k] for k in st.comp_index]
+    notes: list[tuple[str, str, str]] = []
+    if spec.indicator_weighting == "equal":
+        return equal_weights(groups), notes
+    if spec.indicator_weighting == "custom":
+        given = {k: w for k, w in spec.indicator_weights if k in st.indicators}
+        for k, _ in spec.indicator_weights:
+            if k not in st.indicators:
+                notes.append(("weights", k, "custom weight ignored: indicator not in the "
+                              "index after selection and screening"))
+        return custom_weights(st.indicators, groups, given), notes
+    w, pnotes = pca_weights(treated, st.direction, groups)
+    notes += [("weights", n.split(":")[0], n) for n in pnotes]
+    return renormalise(w, np.asarray(groups), "PCA weights"), notes
+
+
+def component_weight_vector(st: Stage, spec: MethodSpec):
+    """Component weights (C,), summing to 1, and log notes."""
+    notes: list[tuple[str, str, str]] = []
+    if spec.component_weighting == "equal":
+        return np.full(len(st.components), 1.0 / len(st.components)), notes
+    given = {}
+    for k, w in spec.component_weights:
+        if k in st.components:
+            given[k] = w
+        else:
+            notes.append(("weights", k, "custom weight ignored: component has no data"))
+    w = custom_weights(st.components, np.zeros(len(st.components)), given, "component_weights")
+    return w, notes
+
+
+def combine(z: np.ndarray, w_ind: np.ndarray, w_comp: np.ndarray, comp_index: np.ndarray,
+            n_components: int, component_aggregation: str, composite_aggregation: str):
+    """Aggregate scores ``z`` (``(A, I)``) into component scores and the composite.
+
+    ``w_ind`` (``(I,)``) must sum to 1 within each component and ``w_comp`` (``(C,)``) over
+    components. Returns ``(component_scores (A, C), composite (A,))``. Uses the same functions
+    as :func:`ldi_helpers.batch.evaluate_batch`.
+    """
+    comp = aggregate_components(z, np.atleast_2d(w_ind), comp_index, n_components,
+                                component_aggregation)[0]
+    return comp, aggregate(comp, w_comp, composite_aggregation)
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """Everything one build produced. Frames are indexed by ITL1 code (rows).
+
+    Attributes
+    ----------
+    spec : MethodSpec
+    raw : DataFrame
+        Selected, screened raw values (indicator units).
+    treated : DataFrame
+        After raw imputation and outlier treatment.
+    indicator_scores : DataFrame
+        Normalised scores (higher = better), after score-level imputation.
+    imputed : DataFrame of bool
+        True where a value was imputed (either stage).
+    component_scores : DataFrame
+        Areas x components.
+    composite : Series
+        The index score per area.
+    ranks : Series
+        Composite rank, 1 = best (ties per ``spec.rank_ties``).
+    component_ranks : DataFrame
+    indicator_weights : Series
+        Sum to 1 within each component.
+    component_weights : Series
+        Sum to 1.
+    meta : DataFrame
+        Selected indicators: name, component, direction, unit, is_proxy, period.
+    log : DataFrame
+        Columns ``step``, ``item``, ``message``: what each step did.
+    """
+
+    spec: MethodSpec
+    raw: pd.DataFrame
+    treated: pd.DataFrame
+    indicator_scores: pd.DataFrame
+    imputed: pd.DataFrame
+    component_scores: pd.DataFrame
+    composite: pd.Series
+    ranks: pd.Series
+    component_ranks: pd.DataFrame
+    indicator_weights: pd.Series
+    component_weights: pd.Series
+    meta: pd.DataFrame
+    log: pd.DataFrame
+
+    def table(self, names: bool = True) -> pd.DataFrame:
+        """Composite, rank and component scores per area, best first."""
+        from .geography import region_by_code
+        out = pd.DataFrame({"rank": self.ranks, "index": self.composite})
+        out = out.join(self.component_scores)
+        if names:
+            out.insert(0, "area", [region_by_code(a).name for a in out.index])
+        return out.sort_values(["rank", "index"], ascending=[True, False], kind="mergesort")
+
+
+def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
+    """Build the index for ``spec`` from ``data`` (pure: inputs are not modified).
+
+    Parameters
+    ----------
+    data : LDIData
+        As returned by :func:`ldi_helpers.load.load_data` (only ``values`` and ``indicators``
+        are read).
+    spec : MethodSpec, mapping of overrides, YAML, or None for :func:`default_spec`
+
+    Returns
+    -------
+    IndexResult
+
+    Raises
+    ------
+    SpecError
+        Invalid spec, unknown indicator or period, or no data left after screening.
+    """
+    spec = coerce_spec(spec)
+    st = stage(data, spec)
+    log = list(st.notes)
+    imputed, treated, raw_mask, records = raw_option(st, spec.imputation, spec.treatment, spec)
+    for j, ind in enumerate(st.indicators):
+        for i in np.flatnonzero(raw_mask[:, j]):
+            log.append(("impute", ind, f"{st.areas[i]} imputed by {spec.imputation} "
+                        f"({imputed[i, j]:.6g})"))
+        r = records[j]
+        if r.action == "winsorised":
+            log.append(("treat", ind, f"winsorised {len(r.points)} point(s) "
+                        f"({', '.join(st.areas[p] for p in r.points)}); skew {r.skew_before:.2f}"
+                        f" -> {r.skew_after:.2f}, kurtosis {r.kurtosis_before:.2f} -> "
+                        f"{r.kurtosis_after:.2f}"))
+        elif r.action == "log":
+            log.append(("treat", ind, f"log-transformed; skew {r.skew_before:.2f} -> "
+                        f"{r.skew_after:.2f}"))
+        elif r.flagged:
+            log.append(("treat", ind, f"flagged (skew {r.skew_before:.2f}, kurtosis "
+                        f"{r.kurtosis_before:.2f}) but not treated (treatment={spec.treatment})"))
+        if r.still_flagged and r.action in ("winsorised", "log"):
+            log.append(("treat", ind, "still flagged after treatment"))
+    if spec.normalisation == "goalposts" and spec.treatment != "none":
+        log.append(("treat", "all", "goalposts normalisation reads untreated values; the "
+                    "goalposts cap outliers"))
+    z, score_mask = indicator_scores(st, imputed, treated, spec.normalisation, spec.imputation)
+    src = imputed if spec.normalisation == "goalposts" else treated
+    if spec.normalisation != "goalposts":
+        for j in np.flatnonzero(constant_indicators(src)):
+            log.append(("normalise", st.indicators[j], "constant across areas: neutral "
+                        "score given to every area"))
+    for j, ind in enumerate(st.indicators):
+        for i in np.flatnonzero(score_mask[:, j]):
+            log.append(("impute", ind, f"{st.areas[i]} score imputed by {spec.imputation} "
+                        f"({z[i, j]:.6g})"))
+    w_ind, wn = indicator_weight_vector(st, spec, treated)
+    w_comp, cn = component_weight_vector(st, spec)
+    log += wn + cn
+    comp, composite = combine(z, w_ind, w_comp, st.comp_index, len(st.components),
+                              spec.component_aggregation, spec.composite_aggregation)
+    ranks = rank_scores(composite, spec.rank_ties)
+    comp_ranks = np.stack([rank_scores(comp[:, c], spec.rank_ties)
+                           for c in range(len(st.components))], axis=1)
+    for c, cid in enumerate(st.components):
+        miss = [st.areas[i] for i in np.flatnonzero(np.isnan(comp[:, c]))]
+        if miss:
+            log.append(("aggregate", cid, f"no data for {', '.join(miss)}: composite uses "
+                        "their other components"))
+    areas = pd.Index(st.areas, name="area_code")
+    inds = pd.Index(st.indicators, name="indicator_id")
+    comps = pd.Index(st.components, name="component")
+    frame = lambda a, cols: pd.DataFrame(a, index=areas, columns=cols)  # noqa: E731
+    return IndexResult(
+        spec=spec,
+        raw=frame(st.raw, inds), treated=frame(treated, inds),
+        indicator_scores=frame(z, inds), imputed=frame(raw_mask | score_mask, inds),
+        component_scores=frame(comp, comps),
+        composite=pd.Series(composite, index=areas, name="index"),
+        ranks=pd.Series(ranks, index=areas, name="rank"),
+        component_ranks=frame(comp_ranks, comps),
+        indicator_weights=pd.Series(w_ind, index=inds, name="weight"),
+        component_weights=pd.Series(w_comp, index=comps, name="weight"),
+        meta=st.meta.copy(),
+        log=pd.DataFrame(log, columns=["step", "item", "message"]),
+    )

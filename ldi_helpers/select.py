@@ -1,0 +1,158 @@
+"""Indicator and period selection (step 2 of the JRC/OECD method, first half).
+
+Turns the long table of curated values into the areas x indicators matrix that a spec asks for:
+which indicators (all non-context by default, minus exclusions and, if asked, proxies), at which
+period (``default_period`` unless the spec overrides it), for which areas (all areas of the
+geography). Nothing is filled in: a missing value stays ``NaN``; coverage screening
+(:mod:`ldi_helpers.screen`) decides what to do with gaps.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .components import COMPONENTS, CONTEXT
+from .errors import SpecError
+from .geography import ITL1_CODES
+from .spec import MethodSpec
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The raw matrix a spec selects.
+
+    Attributes
+    ----------
+    matrix : DataFrame
+        Areas (rows, ITL1 order) x indicators (columns, grouped by component in framework
+        order), raw values in each indicator's unit, ``NaN`` = missing.
+    meta : DataFrame
+        One row per selected indicator (index ``indicator_id``): name, component, direction,
+        unit, is_proxy (bool), period (the period used), caveats.
+    goalposts : DataFrame
+        Index ``indicator_id``, columns ``low``, ``high`` (indicator units): the spec's goalposts,
+        else the minimum and maximum over every period of the indicator in the curated data.
+    notes : tuple of (step, item, message)
+        Log lines.
+    """
+
+    matrix: pd.DataFrame
+    meta: pd.DataFrame
+    goalposts: pd.DataFrame
+    notes: tuple[tuple[str, str, str], ...]
+
+
+def _as_bool(v) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() == "true"
+    return bool(v)
+
+
+def _unknown(kind: str, bad: list[str], valid: list[str]) -> SpecError:
+    hints = []
+    for b in bad:
+        close = difflib.get_close_matches(b, valid, n=1)
+        hints.append(f"{b!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return SpecError(f"{kind} not in the data: {', '.join(hints)}; valid ids are: "
+                     + ", ".join(valid))
+
+
+def select_indicators(data, spec: MethodSpec) -> Selection:
+    """Build the areas x indicators matrix for ``spec``.
+
+    Parameters
+    ----------
+    data : LDIData or any object with ``values`` and ``indicators`` frames
+        Long values table (area_code, indicator_id, period, value[, geography]) and indicator
+        metadata (indicator_id, name, component, direction, is_proxy, default_period, ...).
+        Not modified.
+    spec : MethodSpec
+
+    Raises
+    ------
+    SpecError
+        The spec names an indicator that does not exist or is a context indicator, or asks for a
+        period the indicator does not have (the message lists what exists).
+    """
+    values = data.values
+    meta_all = data.indicators.set_index("indicator_id", drop=False)
+    notes: list[tuple[str, str, str]] = []
+    if "geography" in values.columns:
+        values = values[values["geography"] == spec.geography]
+    usable = [i for i in meta_all.index if meta_all.at[i, "component"] != CONTEXT]
+    named = list(spec.indicators or []) + list(spec.exclude_indicators) + \
+        [k for k, _ in spec.periods] + [k for k, *_ in spec.goalposts] + \
+        [k for k, _ in spec.indicator_weights]
+    bad = sorted({i for i in named if i not in meta_all.index})
+    if bad:
+        raise _unknown("indicator id(s)", bad, usable)
+    ctx = sorted({i for i in (spec.indicators or []) if i not in usable})
+    if ctx:
+        raise SpecError(f"indicator(s) {', '.join(ctx)} describe context, not a component, and "
+                        f"cannot enter the index; valid ids are: {', '.join(usable)}")
+    chosen = list(spec.indicators) if spec.indicators is not None else usable
+    chosen = [i for i in chosen if i not in spec.exclude_indicators]
+    for i in spec.exclude_indicators:
+        notes.append(("select", i, "excluded by the spec"))
+    if spec.components is not None:
+        out = [i for i in chosen if meta_all.at[i, "component"] not in spec.components]
+        chosen = [i for i in chosen if i not in out]
+        if out:
+            notes.append(("select", "components", f"only {', '.join(spec.components)}: "
+                          f"{len(out)} indicator(s) of other components left out"))
+    if spec.exclude_proxies:
+        prox = [i for i in chosen if _as_bool(meta_all.at[i, "is_proxy"])]
+        chosen = [i for i in chosen if i not in prox]
+        for i in prox:
+            notes.append(("select", i, "proxy indicator excluded (exclude_proxies=True)"))
+    order = {c: k for k, c in enumerate(COMPONENTS)}
+    chosen.sort(key=lambda i: (order.get(meta_all.at[i, "component"], 99), i))
+
+    overrides = dict(spec.periods)
+    areas = list(ITL1_CODES)
+    cols: dict[str, pd.Series] = {}
+    periods: dict[str, str] = {}
+    lows, highs = {}, {}
+    posts = {k: (lo, hi) for k, lo, hi in spec.goalposts}
+    for ind in chosen:
+        rows = values[values["indicator_id"] == ind]
+        have = sorted(rows["period"].astype(str).unique())
+        if ind in overrides:
+            period = overrides[ind]
+            if period not in have:
+                raise SpecError(f"spec field 'periods': indicator {ind!r} has no data for "
+                                f"period {period!r}; available periods: "
+                                + (", ".join(have) or "none"))
+        else:
+            dp = meta_all.at[ind, "default_period"]
+            period = "" if dp is None or (isinstance(dp, float) and np.isnan(dp)) else str(dp)
+            if not period:
+                notes.append(("select", ind, "no default_period in indicators.csv; the "
+                              "indicator has no values to use"))
+        periods[ind] = period
+        at = rows[rows["period"].astype(str) == period]
+        cols[ind] = at.set_index("area_code")["value"].astype(float)
+        if ind in posts:
+            lows[ind], highs[ind] = posts[ind]
+        else:
+            v = rows["value"].astype(float)
+            lows[ind] = float(v.min()) if len(v) else np.nan
+            highs[ind] = float(v.max()) if len(v) else np.nan
+    matrix = pd.DataFrame(cols, index=pd.Index(areas, name="area_code"),
+                          columns=pd.Index(chosen, name="indicator_id"), dtype=float)
+    for ind in chosen:
+        matrix[ind] = cols[ind].reindex(areas).to_numpy(dtype=float)
+    keep = [c for c in ("name", "component", "direction", "unit", "is_proxy", "caveats",
+                        "source_org") if c in meta_all.columns]
+    meta = meta_all.loc[chosen, keep].copy()
+    meta.index.name = "indicator_id"
+    meta["direction"] = meta["direction"].astype(int)
+    if "is_proxy" in meta.columns:
+        meta["is_proxy"] = [_as_bool(v) for v in meta["is_proxy"]]
+    meta["period"] = [periods[i] for i in chosen]
+    gp = pd.DataFrame({"low": lows, "high": highs}, index=pd.Index(chosen, name="indicator_id"),
+                      dtype=float)
+    return Selection(matrix, meta, gp, tuple(notes))

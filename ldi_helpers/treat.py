@@ -1,0 +1,177 @@
+"""Outlier treatment (step 4 of the JRC/OECD method), COINr's rule.
+
+An indicator is *flagged* when its sample skewness ``G1`` satisfies ``|G1| > skew_threshold``
+(default 2) **and** its sample excess kurtosis ``G2`` exceeds ``kurtosis_threshold`` (default 3.5).
+Both are the adjusted (bias-corrected) sample statistics (Excel's SKEW and KURT, R e1071 type 2),
+computed over the areas with a value; they need at least 4 values, so an indicator with fewer
+is never flagged, nor is a constant one.
+
+Treatments (chosen by name in the spec):
+
+- ``none``: values are used as they are.
+- ``winsorise``: while the indicator is flagged, the most extreme value on the side of the skew
+  (the maximum if ``G1 > 0``, the minimum if ``G1 < 0``) is set to the next value inward. Tied
+  extreme values move together and count as that many points. At most ``max_winsorised`` points
+  are changed per indicator; if the indicator is still flagged after that, it is left winsorised
+  and the log says it is still skewed (nothing else is done silently).
+- ``log``: a flagged indicator is log-transformed (COINr's "log_CT"):
+  ``ln(x - min + 0.01 * (max - min))`` if ``G1 > 0``, mirrored
+  ``-ln(max - x + 0.01 * (max - min))`` if ``G1 < 0``. Both preserve the order of the areas.
+
+Direction does not matter here: treatment changes the shape of the distribution, normalisation
+applies the direction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SpecError
+from .spec import TREATMENTS
+
+
+def skew_kurtosis(x: np.ndarray) -> tuple[float, float]:
+    """Adjusted sample skewness ``G1`` and excess kurtosis ``G2`` of the non-missing values.
+
+    Returns ``(nan, nan)`` for fewer than 4 values or a constant indicator.
+    """
+    v = np.asarray(x, dtype=float)
+    v = v[~np.isnan(v)]
+    n = v.size
+    if n < 4 or not np.ptp(v) > 0:
+        return float("nan"), float("nan")
+    d = v - v.mean()
+    m2 = (d ** 2).mean()
+    m3 = (d ** 3).mean()
+    m4 = (d ** 4).mean()
+    g1 = m3 / m2 ** 1.5
+    g2 = m4 / m2 ** 2 - 3.0
+    big_g1 = g1 * np.sqrt(n * (n - 1)) / (n - 2)
+    big_g2 = (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * g2 + 6)
+    return float(big_g1), float(big_g2)
+
+
+def is_flagged(x: np.ndarray, skew_threshold: float = 2.0, kurtosis_threshold: float = 3.5
+               ) -> bool:
+    """True when ``|G1| > skew_threshold`` and ``G2 > kurtosis_threshold``."""
+    g1, g2 = skew_kurtosis(x)
+    return bool(abs(g1) > skew_threshold and g2 > kurtosis_threshold)
+
+
+@dataclass(frozen=True)
+class TreatmentRecord:
+    """What treatment did to one indicator.
+
+    Attributes
+    ----------
+    flagged : bool
+        Flagged before treatment.
+    action : str
+        ``none``, ``winsorised``, ``log`` or ``not_flagged``.
+    points : tuple of int
+        Row positions of the values changed by winsorisation.
+    still_flagged : bool
+        Still flagged after treatment.
+    skew_before, kurtosis_before, skew_after, kurtosis_after : float
+    """
+
+    flagged: bool
+    action: str
+    points: tuple[int, ...]
+    still_flagged: bool
+    skew_before: float
+    kurtosis_before: float
+    skew_after: float
+    kurtosis_after: float
+
+
+def winsorise(x: np.ndarray, skew_threshold: float = 2.0, kurtosis_threshold: float = 3.5,
+              max_points: int = 2) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Winsorise one indicator column as described in the module docstring.
+
+    Returns
+    -------
+    values : ndarray
+        A new array (the input is not changed).
+    points : tuple of int
+        Positions of the changed values.
+    """
+    v = np.asarray(x, dtype=float).copy()
+    changed: list[int] = []
+    while is_flagged(v, skew_threshold, kurtosis_threshold):
+        g1, _ = skew_kurtosis(v)
+        ok = ~np.isnan(v)
+        vals = v[ok]
+        ext = vals.max() if g1 > 0 else vals.min()
+        at = np.flatnonzero(ok & (v == ext))
+        inner = vals[vals != ext]
+        if inner.size == 0 or len(changed) + at.size > max_points:
+            break
+        v[at] = inner.max() if g1 > 0 else inner.min()
+        changed.extend(int(i) for i in at)
+    return v, tuple(sorted(changed))
+
+
+def log_transform(x: np.ndarray, skew: float) -> np.ndarray:
+    """COINr's log_CT transform of one column (order-preserving; see module docstring)."""
+    v = np.asarray(x, dtype=float)
+    ok = ~np.isnan(v)
+    lo, hi = v[ok].min(), v[ok].max()
+    c = 0.01 * (hi - lo)
+    out = np.full_like(v, np.nan)
+    if skew > 0:
+        out[ok] = np.log(v[ok] - lo + c)
+    else:
+        out[ok] = -np.log(hi - v[ok] + c)
+    return out
+
+
+def treat(x: np.ndarray, method: str, skew_threshold: float = 2.0,
+          kurtosis_threshold: float = 3.5, max_points: int = 2
+          ) -> tuple[np.ndarray, list[TreatmentRecord]]:
+    """Treat every column of an areas x indicators array.
+
+    Parameters
+    ----------
+    x : ndarray, shape (A, I)
+        Raw (possibly imputed) values, ``NaN`` = missing. Not modified.
+    method : str
+        One of :data:`~ldi_helpers.spec.TREATMENTS`.
+
+    Returns
+    -------
+    treated : ndarray, shape (A, I)
+    records : list of TreatmentRecord, one per column
+
+    Raises
+    ------
+    SpecError
+        Unknown method (the valid choices are listed).
+    """
+    if method not in TREATMENTS:
+        raise SpecError(f"unknown treatment {method!r}; valid choices are: "
+                        + ", ".join(TREATMENTS))
+    x = np.asarray(x, dtype=float)
+    out = x.copy()
+    records = []
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        g1, g2 = skew_kurtosis(col)
+        flagged = is_flagged(col, skew_threshold, kurtosis_threshold)
+        points: tuple[int, ...] = ()
+        if method == "none":
+            action, new = "none", col
+        elif not flagged:
+            action, new = "not_flagged", col
+        elif method == "winsorise":
+            new, points = winsorise(col, skew_threshold, kurtosis_threshold, max_points)
+            action = "winsorised" if points else "none"
+        else:
+            new, action = log_transform(col, g1), "log"
+        out[:, j] = new
+        a1, a2 = skew_kurtosis(new)
+        records.append(TreatmentRecord(
+            flagged, action, points, is_flagged(new, skew_threshold, kurtosis_threshold),
+            g1, g2, a1, a2))
+    return out, records
