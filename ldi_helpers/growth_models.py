@@ -27,6 +27,7 @@ Nominal growth: the GVA is in current prices, so the growth rates include inflat
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +42,11 @@ from .geography import ITL1_CODES, region_by_code
 ICT_SECTION = "J"
 #: Lags for the Newey-West (HAC) standard errors of yearly time-series regressions.
 HAC_LAGS = 2
+
+
+_MONTH_YEAR = re.compile(
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r" \d{4}")
 
 
 class ModelError(LDIError):
@@ -66,6 +72,12 @@ def _population_release(data, ict: pd.DataFrame, population_release: str | None)
     same = [r for r in ict_releases if r in releases]
     if len(same) == 1:
         return same[0]
+    # same ONS publication: the release labels name the same month and year ("April 2023")
+    months = {m for r in ict_releases for m in _MONTH_YEAR.findall(str(r))}
+    all_ages = pop.loc[pop["age_band"] == "all_ages", "release"].dropna().unique()
+    same_month = sorted(r for r in all_ages if months & set(_MONTH_YEAR.findall(str(r))))
+    if len(same_month) == 1:
+        return same_month[0]
     ict_sources = set(ict["source_id"].dropna())
     by_source = sorted(pop.loc[pop["source_id"].isin(ict_sources), "release"].unique())
     if len(by_source) == 1:
@@ -95,10 +107,14 @@ def ict_gva_per_head(data, sic07_code: str = ICT_SECTION,
     DataFrame
         area_code, region, year, gva_gbp_million, population (total residents, same release),
         gva_per_head_gbp (£ per resident), working_age_share_2020,
-        gva_per_working_age_gbp (£ per resident aged 16-64, = per head / mid-2020 16-64 share).
-        Only years with both GVA and population are kept.
+        gva_per_working_age_gbp (£ per resident aged 16-64, = per head / mid-2020 16-64 share),
+        population_release. Only years with both GVA and population are kept. The population
+        release is the one whose label names the same ONS release (e.g. "April 2023") as the GVA.
     """
-    ict = data.ict_panel[data.ict_panel["sic07_code"].astype(str) == str(sic07_code)]
+    codes = data.ict_panel["sic07_code"].astype(str)
+    ict = data.ict_panel[codes == str(sic07_code)]
+    if ict.empty:  # the ONS tables label the section "J (58-63)": accept the leading code
+        ict = data.ict_panel[codes.str.split(" ").str[0] == str(sic07_code)]
     if ict.empty:
         codes = sorted(data.ict_panel["sic07_code"].astype(str).unique())
         raise ModelError(f"sic07_code: {sic07_code!r} is not in ict_gva_panel.csv; valid codes "
@@ -118,6 +134,7 @@ def ict_gva_per_head(data, sic07_code: str = ICT_SECTION,
     panel["gva_per_working_age_gbp"] = (panel["gva_per_head_gbp"]
                                         / panel["working_age_share_2020"])
     panel.insert(1, "region", panel["area_code"].map(_name))
+    panel["population_release"] = release
     order = {c: i for i, c in enumerate(ITL1_CODES)}
     panel = panel.sort_values(["area_code", "year"], key=lambda s: s.map(order)
                               if s.name == "area_code" else s).reset_index(drop=True)
@@ -493,3 +510,74 @@ def relate_to_index(scores: pd.DataFrame, outcome: pd.Series) -> pd.DataFrame:
                    slope_p=float(fit.pvalues[1]))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- plain English
+
+
+def _pct(x: float, digits: int = 1) -> str:
+    return f"{100 * x:.{digits}f}%"
+
+
+def describe_trends(trends: pd.DataFrame) -> str:
+    """One paragraph reading a :func:`trend_growth` table for a policy reader."""
+    reg = trends[trends["area_code"] != "UK"].sort_values("growth_rate")
+    uk = trends[trends["area_code"] == "UK"]
+    lo, hi = reg.iloc[0], reg.iloc[-1]
+    text = (f"Over {int(reg['first_year'].min())}-{int(reg['last_year'].max())}, ICT GVA per head "
+            f"grew fastest in {hi.region} ({_pct(hi.growth_rate)} a year, 95% CI "
+            f"{_pct(hi.ci_lo)} to {_pct(hi.ci_hi)}) and slowest in {lo.region} "
+            f"({_pct(lo.growth_rate)}, {_pct(lo.ci_lo)} to {_pct(lo.ci_hi)}).")
+    if not uk.empty:
+        u = uk.iloc[0]
+        text += (f" For the UK as a whole the trend is {_pct(u.growth_rate)} a year "
+                 f"({_pct(u.ci_lo)} to {_pct(u.ci_hi)}).")
+    text += (" These are nominal (current-price) rates, so they include inflation; techUK's "
+             "assumed 10% a year sector growth is about three times the UK trend here.")
+    return text
+
+
+def describe_beta(b: BetaConvergence) -> str:
+    """Plain-English reading of a :class:`BetaConvergence` result."""
+    direction = "lower" if b.beta < 0 else "higher"
+    text = (f"Across the {b.n} regions, a 10% higher starting level of ICT GVA per head in "
+            f"{b.start_year} went with {abs(b.beta) * np.log(1.1) * 100:.2f} percentage points "
+            f"{direction} annual growth to {b.end_year} (slope {b.beta:.4f}, robust 95% CI "
+            f"{b.ci_lo:.4f} to {b.ci_hi:.4f}, p = {b.p_value:.2f}).")
+    if b.ci_lo < 0 < b.ci_hi:
+        text += (" The interval includes zero: there is no clear evidence that the lagging "
+                 "regions have been catching up, nor that they have been falling behind.")
+    elif b.beta < 0:
+        text += (f" Lagging regions grew faster (implied half-life of the gap about "
+                 f"{b.half_life_years:.0f} years).")
+    else:
+        text += " Leading regions grew faster: the regions have been drifting apart."
+    return text
+
+
+def describe_sigma(s: SigmaConvergence) -> str:
+    """Plain-English reading of a :class:`SigmaConvergence` result."""
+    t = s.table
+    text = (f"The spread of ICT GVA per head across regions (standard deviation of logs) was "
+            f"{s.first_sd:.3f} in {int(t['year'].iloc[0])} and {s.last_sd:.3f} in "
+            f"{int(t['year'].iloc[-1])}; its trend is {s.slope:+.4f} a year (95% CI "
+            f"{s.ci_lo:+.4f} to {s.ci_hi:+.4f}, p = {s.p_value:.2f}).")
+    if s.ci_lo < 0 < s.ci_hi:
+        text += " No significant narrowing or widening: the gaps have been broadly stable."
+    elif s.slope < 0:
+        text += " The gaps have been narrowing."
+    else:
+        text += " The gaps have been widening."
+    return text
+
+
+def describe_comparison(stats_: dict) -> str:
+    """Plain-English reading of the statistics from :func:`compare_with_published`."""
+    return (f"ICT GVA per working-age resident in {stats_['year']} and techUK's published "
+            f"Digital GVA per person are closely related across the {stats_['n']} regions "
+            f"(Pearson r = {stats_['pearson_r']:.3f}, Spearman rank correlation "
+            f"{stats_['spearman_rho']:.3f}); techUK's values are {stats_['ratio_min']:.2f} to "
+            f"{stats_['ratio_max']:.2f} times the proxy (median {stats_['ratio_median']:.2f}). "
+            "London dominates the level correlation; the rank correlation is the fairer test. "
+            "The proxy is a stand-in, not techUK's measure: techUK's sector definition and year "
+            "were not published.")

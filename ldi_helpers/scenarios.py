@@ -120,7 +120,8 @@ class Scenario:
         Region names are normalised to ``"region:<ITL1 code>"``.
     movers : str or tuple of str
         ``"below_target"`` (every region below the target) or a list of regions (names or codes,
-        normalised to ITL1 codes); each must be below the target.
+        or one string with names separated by commas; normalised to ITL1 codes); each must be
+        below the target.
     convergence : str
         ``"immediate"``, ``"linear"`` or ``"geometric"`` (see the module notes).
     convergence_year : int or None
@@ -178,7 +179,8 @@ class Scenario:
         if isinstance(m, str) and m.strip().lower() == BELOW_TARGET:
             set_("movers", BELOW_TARGET)
         else:
-            items = [m] if isinstance(m, str) else m
+            # a string may list several regions separated by commas (handy for notebook parameters)
+            items = [x.strip() for x in m.split(",") if x.strip()] if isinstance(m, str) else m
             try:
                 items = list(items)
             except TypeError:

@@ -128,6 +128,20 @@ def test_ict_gva_per_head_denominators():
         gm.ict_gva_per_head(d, sic07_code="62")
 
 
+def test_population_release_matched_by_publication_month():
+    d = fake_data()
+    d.ict_panel["release"] = "GVA by industry, April 2023 (Table 1c)"
+    d.population["release"] = d.population["release"].map(
+        {"R1": "accounts, April 2023 (Table 17)", "R2": "accounts, April 2024 (Table 6)"})
+    p = gm.ict_gva_per_head(d)
+    assert set(p["population_release"]) == {"accounts, April 2023 (Table 17)"}
+    assert p.loc[0, "gva_per_head_gbp"] == pytest.approx(100.0)
+    d.population["release"] = "another release"
+    with pytest.raises(gm.ModelError, match="pass population_release"):
+        gm.ict_gva_per_head(d.__class__(**{**vars(d), "population": d.population.assign(
+            source_id="other")}))
+
+
 def test_rates_for_scenarios_known_answers():
     d = fake_data()
     # GVA x1.1 and population x1.01 a year, exactly: per head grows 1.1/1.01 - 1

@@ -117,6 +117,7 @@ def test_explicit_movers():
     r = run_scenario(Scenario(movers=["North West"], start_year=2026, horizon_year=2026), d)
     assert r.movers == ("TLD",)
     assert r.first_year_uplift_gbp == (275.0 - 150.0) * 2
+    assert Scenario(movers="Wales, TLC").movers == ("TLC", "TLL")
     with pytest.raises(ScenarioError, match="already at or above the target"):
         run_scenario(Scenario(movers=["TLI"]), d)
 
