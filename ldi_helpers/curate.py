@@ -19,6 +19,7 @@ Readers live in one module per source family:
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -299,10 +300,10 @@ def _write(tables: dict[str, pd.DataFrame | str], folder: Path) -> None:
 
 def _validate(folder: Path) -> None:
     """Run the lead's loader on the freshly built folder, if it exists."""
-    try:
-        from .load import load_data
-    except ImportError:  # loader not written yet: nothing to check against
+    if importlib.util.find_spec("ldi_helpers.load") is None:  # loader not written yet
         return
+    from .load import load_data
+
     load_data(folder)
 
 

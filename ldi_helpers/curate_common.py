@@ -277,7 +277,10 @@ class Population:
         out = []
         for area, period, year, amount in rows:
             pop = None if year is None else self.get(area, year)
-            if pop is None or pop <= 0:
+            if pop is None:
                 continue
+            if pop <= 0:
+                raise DataValidationError(f"{self.release}: population of {area} in {year} is "
+                                          f"{pop}; a per-head denominator must be positive")
             out.append((area, period, amount * scale / pop))
         return values_frame(out)
