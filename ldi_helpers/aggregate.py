@@ -34,14 +34,17 @@ def _prep(v, w):
     w = np.asarray(w, dtype=float)
     mask = ~np.isnan(v)
     wa = w[..., None, :]
-    den = np.where(mask, wa, 0.0).sum(axis=-1)
+    if mask.all():
+        den = np.broadcast_to(w.sum(axis=-1)[..., None], v.shape[:-1])
+    else:
+        den = np.einsum("...ak,...k->...a", mask.astype(float), w)
     return v, w, mask, wa, den
 
 
 def weighted_arithmetic(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted arithmetic mean over the last axis, skipping missing inputs."""
     v, w, mask, wa, den = _prep(v, w)
-    num = np.where(mask, v * wa, 0.0).sum(axis=-1)
+    num = np.einsum("...ak,...k->...a", np.where(mask, v, 0.0), w)
     ok = den > 0
     return np.where(ok, num / np.where(ok, den, 1.0), np.nan)
 
@@ -57,8 +60,8 @@ def weighted_geometric(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted geometric mean over the last axis, with the documented shift for values <= 0."""
     v, w, mask, wa, den = _prep(v, w)
     s = geometric_shift(v)[..., None, None]
-    logs = np.log(np.where(mask, v + s, 1.0))
-    num = np.where(mask, logs * wa, 0.0).sum(axis=-1)
+    logs = np.where(mask, np.log(np.where(mask, v + s, 1.0)), 0.0)
+    num = np.einsum("...ak,...k->...a", logs, w)
     ok = den > 0
     out = np.exp(num / np.where(ok, den, 1.0)) - s[..., 0]
     return np.where(ok, out, np.nan)
@@ -107,23 +110,32 @@ def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
         from .spec import COMPONENT_AGGREGATIONS
         raise SpecError(f"unknown component aggregation {method!r}; valid choices are: "
                         + ", ".join(COMPONENT_AGGREGATIONS))
-    out = np.empty((w.shape[0], z.shape[0], n_components))
-    for c in range(n_components):
-        cols = np.flatnonzero(np.asarray(comp_index) == c)
-        zc = z[:, cols]
-        mc = ~np.isnan(zc)
-        wc = w[:, cols]
-        den = wc @ mc.T.astype(float)
-        ok = den > 0
-        if method == "arithmetic":
-            num = wc @ np.where(mc, zc, 0.0).T
-            val = num / np.where(ok, den, 1.0)
-        else:
-            s = float(geometric_shift(zc))
-            num = wc @ np.where(mc, np.log(np.where(mc, zc + s, 1.0)), 0.0).T
-            val = np.exp(num / np.where(ok, den, 1.0)) - s
-        out[:, :, c] = np.where(ok, val, np.nan)
-    return out
+    comp_index = np.asarray(comp_index)
+    n_a, n_i = z.shape
+    mask = ~np.isnan(z)
+    onehot = comp_index[:, None] == np.arange(n_components)[None, :]      # (I, C)
+    if method == "arithmetic":
+        vals = np.where(mask, z, 0.0)
+        shift = np.zeros(n_components)
+    else:
+        shift = np.array([float(geometric_shift(z[:, comp_index == c]))
+                          for c in range(n_components)])
+        zs = z + shift[comp_index][None, :]
+        vals = np.where(mask, np.log(np.where(mask, zs, 1.0)), 0.0)
+    # (I, A*C) design matrices: one matrix product gives every component for every sample
+    m_val = (vals.T[:, :, None] * onehot[:, None, :]).reshape(n_i, n_a * n_components)
+    num = (w @ m_val).reshape(-1, n_a, n_components)
+    # denominators: full component weight, minus the weight of the area's missing indicators
+    den = np.broadcast_to((w @ onehot.astype(float))[:, None, :], num.shape)
+    gaps = np.flatnonzero(~mask.all(axis=0))
+    if gaps.size:
+        m_miss = (~mask.T[gaps, :, None] & onehot[gaps, None, :]).reshape(gaps.size, -1)
+        den = den - (w[:, gaps] @ m_miss.astype(float)).reshape(num.shape)
+    ok = den > 0
+    val = num / np.where(ok, den, 1.0)
+    if method == "geometric":
+        val = np.exp(val) - shift
+    return np.where(ok, val, np.nan)
 
 
 def aggregate(v: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:

@@ -35,16 +35,15 @@ def renormalise(w: np.ndarray, groups: np.ndarray, what: str = "weights") -> np.
     w = np.asarray(w, dtype=float)
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         raise SpecError(f"{what} must be finite and >= 0")
-    out = np.empty_like(w)
     groups = np.asarray(groups)
-    for g in np.unique(groups):
-        cols = groups == g
-        tot = w[..., cols].sum(axis=-1, keepdims=True)
-        if np.any(tot <= 0):
-            raise SpecError(f"{what}: every weight of group {g!r} is 0; give at least one "
-                            "input of each group a positive weight (or drop the group)")
-        out[..., cols] = w[..., cols] / tot
-    return out
+    labels, inverse = np.unique(groups, return_inverse=True)
+    onehot = (inverse[:, None] == np.arange(labels.size)[None, :]).astype(float)
+    tot = w @ onehot
+    if np.any(tot <= 0):
+        g = labels[np.flatnonzero((tot <= 0).reshape(-1, labels.size).any(axis=0))[0]]
+        raise SpecError(f"{what}: every weight of group {g!r} is 0; give at least one "
+                        "input of each group a positive weight (or drop the group)")
+    return w / tot[..., inverse]
 
 
 def equal_weights(groups: Sequence) -> np.ndarray:
