@@ -508,8 +508,37 @@ def relate_to_index(scores: pd.DataFrame, outcome: pd.Series) -> pd.DataFrame:
         fit = sm.OLS(np.log(y), sm.add_constant(z)).fit(cov_type="HC3")
         row.update(slope_log_outcome=float(fit.params[1]), slope_se=float(fit.bse[1]),
                    slope_p=float(fit.pvalues[1]))
+        if "TLI" in both.index and len(both) > 4:
+            rest = both.drop(index="TLI")
+            row["spearman_rho_without_london"] = float(
+                stats.spearmanr(rest.iloc[:, 0], rest.iloc[:, 1])[0])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def relate_index_to_digital_gva(data, spec=None) -> tuple[pd.DataFrame, list[str]]:
+    """Relate the composite index and its components to techUK's Digital GVA per person.
+
+    Builds the index with :func:`ldi_helpers.index.build_index` (default spec unless given) and
+    passes the composite and component scores to :func:`relate_to_index` with techUK's published
+    2023 values as the outcome.
+
+    Returns
+    -------
+    table : DataFrame
+        As :func:`relate_to_index`, first row ``composite``, then one row per component.
+    gva_indicators : list of str
+        Indicators inside the index that are themselves GVA-based (so part of any correlation is
+        mechanical, not evidence that the other components drive Digital GVA).
+    """
+    from .index import build_index
+
+    result = build_index(data, spec)
+    scores = pd.concat([result.composite.rename("composite"), result.component_scores], axis=1)
+    outcome = data.published.set_index("area_code")["digital_gva_per_person_gbp"]
+    table = relate_to_index(scores, outcome)
+    gva_inds = [i for i in result.meta.index if "gva" in str(i).lower()]
+    return table, gva_inds
 
 
 # --------------------------------------------------------------------------- plain English
@@ -519,8 +548,16 @@ def _pct(x: float, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f}%"
 
 
-def describe_trends(trends: pd.DataFrame) -> str:
-    """One paragraph reading a :func:`trend_growth` table for a policy reader."""
+def describe_trends(trends: pd.DataFrame, assumed_growth: float | None = None) -> str:
+    """One paragraph reading a :func:`trend_growth` table for a policy reader.
+
+    Parameters
+    ----------
+    trends : DataFrame
+        Output of :func:`trend_growth` (with the ``UK`` row for the comparison sentence).
+    assumed_growth : float, optional
+        A growth assumption to set against the UK trend (e.g. techUK's sector growth rate).
+    """
     reg = trends[trends["area_code"] != "UK"].sort_values("growth_rate")
     uk = trends[trends["area_code"] == "UK"]
     lo, hi = reg.iloc[0], reg.iloc[-1]
@@ -532,8 +569,10 @@ def describe_trends(trends: pd.DataFrame) -> str:
         u = uk.iloc[0]
         text += (f" For the UK as a whole the trend is {_pct(u.growth_rate)} a year "
                  f"({_pct(u.ci_lo)} to {_pct(u.ci_hi)}).")
-    text += (" These are nominal (current-price) rates, so they include inflation; techUK's "
-             "assumed 10% a year sector growth is about three times the UK trend here.")
+    text += " These are nominal (current-price) rates, so they include inflation."
+    if assumed_growth is not None and not uk.empty and uk.iloc[0].growth_rate > 0:
+        text += (f" techUK's assumed sector growth of {_pct(assumed_growth, 0)} a year is "
+                 f"{assumed_growth / uk.iloc[0].growth_rate:.1f} times the UK trend of this proxy.")
     return text
 
 
@@ -581,3 +620,24 @@ def describe_comparison(stats_: dict) -> str:
             "London dominates the level correlation; the rank correlation is the fairer test. "
             "The proxy is a stand-in, not techUK's measure: techUK's sector definition and year "
             "were not published.")
+
+
+def describe_index_relation(table: pd.DataFrame, gva_indicators: list[str]) -> str:
+    """Plain-English reading of :func:`relate_index_to_digital_gva`, with the small-n caveat."""
+    comp = table.set_index("measure")
+    c = comp.loc["composite"]
+    parts = comp.drop(index="composite").dropna(subset=["spearman_rho"])
+    top = parts.sort_values("spearman_rho", ascending=False)
+    text = (f"Across {int(c['n'])} regions the composite index and techUK's Digital GVA per "
+            f"person move together (rank correlation {c['spearman_rho']:.2f}; "
+            f"{c.get('spearman_rho_without_london', float('nan')):.2f} without London). "
+            f"Among the components the closest is {top.index[0].replace('_', ' ')} "
+            f"({top['spearman_rho'].iloc[0]:.2f}) and the weakest "
+            f"{top.index[-1].replace('_', ' ')} ({top['spearman_rho'].iloc[-1]:.2f}).")
+    if gva_indicators:
+        text += (f" Part of this is mechanical: the index itself contains GVA-based indicators "
+                 f"({', '.join(gva_indicators)}), so it is not independent of the outcome.")
+    text += (" Twelve observations support little: one region can make or break a correlation, "
+             "several measures are compared without correcting for multiple testing, and "
+             "association is not causation.")
+    return text

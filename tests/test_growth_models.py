@@ -175,6 +175,16 @@ def test_relate_to_index_perfect_and_constant():
     assert np.isnan(r.loc["flat", "pearson_r"]) and r.loc["flat", "n"] == 5
 
 
+def test_relate_to_index_without_london():
+    codes = ["TLC", "TLD", "TLE", "TLF", "TLG", "TLI"]
+    out = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 100.0], index=codes)
+    # ranks agree only because of London: without it the order is reversed
+    scores = pd.DataFrame({"composite": [5.0, 4.0, 3.0, 2.0, 1.0, 50.0]}, index=codes)
+    r = gm.relate_to_index(scores, out).iloc[0]
+    assert r["spearman_rho_without_london"] == pytest.approx(-1.0)
+    assert r["pearson_r"] > 0.9
+
+
 @pytest.fixture(scope="module")
 def real():
     if not HAVE_DATA:
@@ -191,6 +201,13 @@ def test_real_panel_is_complete(real):
     assert (p["gva_per_head_gbp"] > 0).all()
     t = gm.trend_growth(p)
     assert len(t) == 13 and t["area_code"].iloc[-1] == "UK"
+
+
+def test_real_index_relation(real):
+    table, gva_inds = gm.relate_index_to_digital_gva(real)
+    assert table["measure"].iloc[0] == "composite"
+    assert table["n"].iloc[0] == 12
+    assert "ict_gva_per_head" in gva_inds
 
 
 def test_real_proxy_tracks_published_ranking(real):
