@@ -30,7 +30,7 @@ import pandas as pd
 from . import curate_beis, curate_els, curate_ons, curate_published
 from .components import COMPONENTS, CONTEXT
 from .curate_common import (
-    AREA_NAME, ITL1_ORDER, OGL_ATTRIBUTION, Indicator, Source, raw_error,
+    AREA_NAME, OGL_ATTRIBUTION, Indicator, Source, raw_error,
 )
 from .errors import DataValidationError
 from .geography import REGIONS

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .curate_common import (
-    ITL1_ORDER, OGL, OGL_ATTRIBUTION, Indicator, Population, Source, itl1_code, period_from_iso,
+    OGL, OGL_ATTRIBUTION, Indicator, Population, Source, itl1_code, period_from_iso,
     raw_error, read_csv_checked, rel, require_file, source_commit, to_number, values_frame,
 )
 
