@@ -7,6 +7,7 @@ Open Innovations hex layout of the UK's NUTS1 regions); hexes use the ``odd-r`` 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping
 
 import matplotlib
@@ -176,4 +177,60 @@ def plot_ranked_dots(
     if own_fig:
         add_source(fig, source)
         fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def plot_coverage_heatmap(cov: pd.DataFrame, title: str, source: str) -> plt.Figure:
+    """Heatmap of indicator counts per component (rows) and region (columns).
+
+    Parameters
+    ----------
+    cov : DataFrame
+        Output of :func:`ldi_helpers.load.coverage` (first column ``indicators``, then ITL1 codes).
+    """
+    import seaborn as sns
+
+    counts = cov.drop(columns="indicators")
+    share = counts.div(cov["indicators"].replace(0, np.nan), axis=0)
+    fig, ax = plt.subplots(figsize=(9, 4.4))
+    sns.heatmap(share, annot=counts, fmt="d", cmap="Blues", vmin=0, vmax=1, ax=ax,
+                cbar_kws={"label": "share of the component's indicators with data"},
+                linewidths=0.5, linecolor="white")
+    ax.set_xticklabels([short_name(c) for c in counts.columns], rotation=0)
+    ax.set_yticklabels([f"{name} ({n})" for name, n in cov["indicators"].items()], rotation=0)
+    ax.set_xlabel("region (numbers: indicators with a value)")
+    ax.set_ylabel("component (number of indicators)")
+    ax.set_title(title, fontsize=11)
+    add_source(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def plot_indicator_tiles(data, indicator_ids: list[str], title: str,
+                         highlight: str | None = None) -> plt.Figure:
+    """Small multiples: one tile map per indicator at its default period.
+
+    Each panel is titled with the indicator name, unit and period; a "lower is better" indicator
+    uses a reversed colour map so that darker always means stronger.
+    """
+    from .describe import latest_values
+
+    meta = data.indicators.set_index("indicator_id")
+    n = len(indicator_ids)
+    cols = min(3, max(n, 1))
+    rows = max(1, math.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.3 * cols, 4.9 * rows), squeeze=False)
+    for ax, ind in zip(axes.flat, indicator_ids):
+        m = meta.loc[ind]
+        name = textwrap.fill(str(m["name"]), 42)
+        plot_tile_map(latest_values(data, ind), f"{name}\n({m['default_period']})",
+                      m["unit"], "", ax=ax, fmt="{:.3g}", tiles=data.areas,
+                      reverse=int(m["direction"]) == -1)
+        ax.title.set_fontsize(8.5)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=12)
+    sources = sorted(set(meta.loc[indicator_ids, "source_org"]))
+    add_source(fig, ", ".join(sources))
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     return fig
