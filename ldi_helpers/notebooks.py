@@ -180,7 +180,8 @@ def execute_notebook(
         "-f", param_file, "--cwd", str(source.parent), "--execution-timeout", str(timeout),
         "--no-progress-bar", "--log-level", "ERROR", "-k", "python3",
     ]
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    env.pop("MPLBACKEND", None)  # the kernel's inline backend stores the figures
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - start
@@ -234,15 +235,13 @@ def refresh_notebook(path: Path, timeout: int = CELL_TIMEOUT) -> None:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    env_backup = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"
+    # The kernel must use the inline backend so figures are stored in the notebook.
+    env_backup = os.environ.pop("MPLBACKEND", None)
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
     finally:
-        if env_backup is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
+        if env_backup is not None:
             os.environ["MPLBACKEND"] = env_backup
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
