@@ -595,30 +595,44 @@ def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_
 
 
 def spec_for_sample(factors: FactorSet, settings: Mapping[str, np.ndarray], i: int,
-                    base: Any = None) -> Any:
+                    base: Any = None, available: Mapping[str, str] | None = None) -> Any:
     """The methodology spec of sample ``i`` of a decoded design (``factors.decode(U)``).
 
     Factors named in :data:`SPEC_CHOICE_FIELDS` set that spec field; ``component_weights`` and
-    ``indicator_weights`` set custom weights; ``include:<id>`` adds ``<id>`` to
-    ``exclude_indicators`` when left out; ``period`` overrides the periods. Factors not in the set
-    keep their value in ``base``.
+    ``indicator_weights`` set custom weights; ``period`` overrides the periods. Factors not in the
+    set keep their value in ``base``.
+
+    Leaving a proxy out (``include:<id>`` = left out) gives it **weight 0** in its component, the
+    way the vectorised engine varies the indicator set (:mod:`ldi_helpers.batch`): screening,
+    imputation donors and the geometric-mean shift still see the full indicator set, only the
+    proxy's contribution to the score is removed. When every indicator of a component that
+    survives screening is left out, the component itself gets weight 0 (its indicators keep their
+    weights so the component score stays defined). This needs ``available``.
+
+    Parameters
+    ----------
+    available : mapping, optional
+        Indicator id -> component id of the indicators that survive selection and screening under
+        this sample's coverage threshold and periods. Required when a proxy is left out.
     """
     from .spec import coerce_spec
 
     base = coerce_spec(base)
     changes: dict[str, Any] = {}
-    exclude = list(base.exclude_indicators)
+    iw: dict[str, float] | None = None
+    cw: dict[str, float] | None = None
+    excluded: list[str] = []
     for f in factors:
         v = settings[f.name][i]
         if f.name in SPEC_CHOICE_FIELDS:
             changes[f.name] = f.choices[int(v)]
-        elif f.name in ("component_weights", "indicator_weights"):
-            kind = f.name.replace("_weights", "_weighting")
-            changes[kind] = "custom"
-            changes[f.name] = {e: float(w) for e, w in zip(f.entries, np.asarray(v))}
+        elif f.name == "component_weights":
+            cw = {e: float(w) for e, w in zip(f.entries, np.asarray(v))}
+        elif f.name == "indicator_weights":
+            iw = {e: float(w) for e, w in zip(f.entries, np.asarray(v))}
         elif f.name.startswith(INCLUDE_PREFIX):
             if not f.choices[int(v)]:
-                exclude.append(f.name[len(INCLUDE_PREFIX):])
+                excluded.append(f.name[len(INCLUDE_PREFIX):])
         elif f.name == "period":
             periods = dict(base.periods)
             periods.update(dict(f.choices[int(v)]))
@@ -627,6 +641,49 @@ def spec_for_sample(factors: FactorSet, settings: Mapping[str, np.ndarray], i: i
             raise FactorError(f"factor {f.name!r} does not map to a spec field; spec factors are "
                               f"{', '.join(SPEC_CHOICE_FIELDS)}, component_weights, "
                               f"indicator_weights, {INCLUDE_PREFIX}<indicator_id>, period")
-    if exclude != list(base.exclude_indicators):
-        changes["exclude_indicators"] = tuple(exclude)
+    if excluded:
+        if available is None:
+            raise FactorError("spec_for_sample: a proxy is left out; pass `available` (indicator "
+                              "-> component after screening) so emptied components get weight 0")
+        if iw is None:
+            if base.indicator_weighting == "pca":
+                raise FactorError("proxy inclusion factors need equal or custom indicator "
+                                  "weights in the base spec, not 'pca'")
+            iw = dict(base.indicator_weights)
+        if cw is None:
+            cw = dict(base.component_weights)
+        kept = dict(iw)
+        for ind in excluded:
+            iw[ind] = 0.0
+        by_comp: dict[str, list[str]] = {}
+        for ind, comp in available.items():
+            by_comp.setdefault(comp, []).append(ind)
+        for comp, inds in by_comp.items():
+            if all(iw.get(x, 1.0) == 0.0 for x in inds):
+                cw[comp] = 0.0
+                for x in inds:
+                    if x in kept:
+                        iw[x] = kept[x]
+                    else:
+                        iw.pop(x, None)
+    if iw is not None:
+        changes["indicator_weighting"] = "custom"
+        changes["indicator_weights"] = iw
+    if cw is not None and (cw or base.component_weighting == "custom"):
+        changes["component_weighting"] = "custom"
+        changes["component_weights"] = cw
     return base.replace(**changes)
+
+
+def included_mask(factors: FactorSet, settings: Mapping[str, np.ndarray],
+                  indicators: Sequence[str]) -> np.ndarray:
+    """``(n, len(indicators))`` booleans: False where a sample leaves the indicator out."""
+    n = len(next(iter(settings.values())))
+    mask = np.ones((n, len(indicators)), dtype=bool)
+    pos = {ind: j for j, ind in enumerate(indicators)}
+    for f in factors:
+        if f.name.startswith(INCLUDE_PREFIX):
+            j = pos.get(f.name[len(INCLUDE_PREFIX):])
+            if j is not None:
+                mask[:, j] = np.asarray(f.choices, dtype=bool)[settings[f.name]]
+    return mask

@@ -283,6 +283,25 @@ def plot_rank_probabilities(probs: pd.DataFrame, title: str, source: str,
 # The Local Digital Index as a model of its factors
 # ------------------------------------------------------------------------------------------------
 
+def _stage_key_factors(factors: FactorSet) -> list[str]:
+    """Factors that change selection/screening (a separate engine preparation per setting)."""
+    return [n for n in ("indicator_coverage", "period") if n in factors.names]
+
+
+def _stage_spec(base: Any, factors: FactorSet, settings: Mapping[str, np.ndarray], i: int) -> Any:
+    """Base spec with sample ``i``'s coverage threshold and periods (the stage-level choices)."""
+    changes: dict[str, Any] = {}
+    if "indicator_coverage" in factors.names:
+        f = factors["indicator_coverage"]
+        changes["indicator_coverage"] = f.choices[int(settings[f.name][i])]
+    if "period" in factors.names:
+        f = factors["period"]
+        periods = dict(base.periods)
+        periods.update(dict(f.choices[int(settings[f.name][i])]))
+        changes["periods"] = periods
+    return base.replace(**changes) if changes else base
+
+
 def make_rebuild_model(data: Any, factors: FactorSet, spec: Any = None,
                        units: Sequence[str] | None = None) -> Model:
     """Reference model: one full :func:`~ldi_helpers.index.build_index` per sample.
@@ -303,22 +322,135 @@ def make_rebuild_model(data: Any, factors: FactorSet, spec: Any = None,
     """
     from .factors import spec_for_sample
     from .geography import ITL1_CODES
-    from .index import build_index
+    from .index import build_index, stage
     from .spec import coerce_spec
 
     base = coerce_spec(spec)
     cols = list(units) if units is not None else list(ITL1_CODES)
+    available: dict[Any, dict[str, str]] = {}
 
     def model(settings: dict) -> dict[str, np.ndarray]:
         n = len(next(iter(settings.values())))
         ranks = np.full((n, len(cols)), np.nan)
         scores = np.full((n, len(cols)), np.nan)
         for i in range(n):
-            res = build_index(data, spec_for_sample(factors, settings, i, base))
+            st_spec = _stage_spec(base, factors, settings, i)
+            key = (st_spec.indicator_coverage, st_spec.periods)
+            if key not in available:
+                st = stage(data, st_spec)
+                available[key] = dict(zip(st.indicators, st.meta["component"]))
+            res = build_index(data, spec_for_sample(factors, settings, i, base, available[key]))
             ranks[i] = res.ranks.reindex(cols).to_numpy(dtype=float)
             scores[i] = res.composite.reindex(cols).to_numpy(dtype=float)
         return {"rank": ranks, "score": scores}
 
+    return model
+
+
+def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
+                     units: Sequence[str] | None = None) -> Model:
+    """Vectorised model: every sample evaluated by :func:`ldi_helpers.batch.evaluate_batch`.
+
+    Samples are grouped by their selection-level choices (coverage threshold, period); each
+    group's data are prepared once (:func:`ldi_helpers.batch.prepare_batch`, cached across
+    calls) and all its samples are evaluated as array arithmetic: method choices as integer
+    codes, weights per sample, proxies left out as weight 0 (components left empty get weight 0),
+    exactly as :func:`ldi_helpers.factors.spec_for_sample` describes, so the result agrees with
+    :func:`make_rebuild_model`.
+
+    Parameters
+    ----------
+    data : LDIData
+    factors : FactorSet
+    spec : MethodSpec, optional
+        The nominal spec (default spec when ``None``).
+    units : sequence of str, optional
+        Area codes of the output columns (default: the 12 ITL1 codes).
+
+    Returns
+    -------
+    callable
+        ``model(settings) -> {"rank": (n, units), "score": (n, units)}``; ``model.prepare_all()``
+        prepares every selection-level setting ahead of time (for timing).
+    """
+    from .batch import CHOICE_TABLES, evaluate_batch, prepare_batch
+    from .factors import included_mask
+    from .geography import ITL1_CODES
+    from .spec import coerce_spec
+
+    base = coerce_spec(spec)
+    cols = list(units) if units is not None else list(ITL1_CODES)
+    stage_names = _stage_key_factors(factors)
+    cache: dict[tuple[int, ...], Any] = {}
+    lookups = {}
+    for name in CHOICE_TABLES:
+        if name in factors.names:
+            f = factors[name]
+            lookups[name] = np.array([CHOICE_TABLES[name].index(c) for c in f.choices], dtype=np.int64)
+
+    def prepared_for(key: tuple[int, ...]):
+        if key not in cache:
+            settings = {n: np.array([c]) for n, c in zip(stage_names, key)}
+            cache[key] = prepare_batch(data, _stage_spec(base, factors.select(stage_names), settings, 0))
+        return cache[key]
+
+    def prepare_all() -> int:
+        import itertools
+        sizes = [len(factors[n].choices) for n in stage_names]
+        for key in itertools.product(*[range(k) for k in sizes]):
+            prepared_for(tuple(key))
+        return len(cache)
+
+    def evaluate_group(p, settings, idx):
+        m = idx.size
+        choices = {k: lut[settings[k][idx]] for k, lut in lookups.items()}
+        if "indicator_weights" in factors.names:
+            f = factors["indicator_weights"]
+            pos = [f.entries.index(x) for x in p.indicators]
+            wi = np.asarray(settings[f.name])[idx][:, pos]
+        else:
+            wi = np.broadcast_to(p.indicator_weights, (m, len(p.indicators)))
+        if "component_weights" in factors.names:
+            f = factors["component_weights"]
+            pos = [f.entries.index(x) for x in p.components]
+            wc = np.asarray(settings[f.name])[idx][:, pos].copy()
+        else:
+            wc = np.broadcast_to(p.component_weights, (m, len(p.components))).copy()
+        sub = {k: np.asarray(v)[idx] for k, v in settings.items()}
+        keep = included_mask(factors, sub, p.indicators)
+        if not keep.all():
+            wk = np.where(keep, wi, 0.0)
+            for c in range(len(p.components)):
+                cc = p.comp_index == c
+                empty = (wk[:, cc] == 0).all(axis=1)
+                if empty.any():
+                    wk[np.ix_(empty, cc)] = wi[np.ix_(empty, cc)]
+                    wc[empty, c] = 0.0
+            wi = wk
+        res = evaluate_batch(p, choices, wc, wi)
+        pos = [p.areas.index(a) if a in p.areas else -1 for a in cols]
+        if min(pos) < 0:
+            missing = [a for a, k in zip(cols, pos) if k < 0]
+            raise UncertaintyError(f"areas {missing} are screened out under a sampled "
+                                   "methodology; lower area_coverage in the base spec")
+        return res.ranks[:, pos], res.scores[:, pos]
+
+    def model(settings: dict) -> dict[str, np.ndarray]:
+        n = len(next(iter(settings.values())))
+        ranks = np.empty((n, len(cols)))
+        scores = np.empty((n, len(cols)))
+        if stage_names:
+            keys = np.stack([np.asarray(settings[k], dtype=np.int64) for k in stage_names], axis=1)
+            uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+            groups = [(tuple(int(x) for x in u), np.flatnonzero(inverse.ravel() == g))
+                      for g, u in enumerate(uniq)]
+        else:
+            groups = [((), np.arange(n))]
+        for key, idx in groups:
+            ranks[idx], scores[idx] = evaluate_group(prepared_for(key), settings, idx)
+        return {"rank": ranks, "score": scores}
+
+    model.prepare_all = prepare_all  # type: ignore[attr-defined]
     return model
 
 

@@ -150,11 +150,23 @@ def test_spec_for_sample_maps_every_factor():
     fs = default_factors(_tiny_data(), names=["normalisation", "component_weights", "include:b",
                                                "period", "indicator_coverage"])
     u = np.array([[0.99, 0.0, 1.0, 0.9, 0.9, 0.9]])  # last bins; weights (0.75, 1.25)/2
-    spec = spec_for_sample(fs, fs.decode(u), 0)
+    avail = {"a": "digital_skills", "b": "digital_skills", "c": "digital_infrastructure"}
+    spec = spec_for_sample(fs, fs.decode(u), 0, available=avail)
     assert spec.normalisation == "goalposts"
     assert spec.component_weighting == "custom"
     assert dict(spec.component_weights) == pytest.approx(
         {"digital_infrastructure": 0.375, "digital_skills": 0.625})
-    assert spec.exclude_indicators == ("b",)
+    # the proxy left out gets weight 0 in its component
+    assert dict(spec.indicator_weights) == {"b": 0.0} and spec.indicator_weighting == "custom"
     assert dict(spec.periods) == {"a": "2021"}
     assert spec.indicator_coverage == 1.0
+
+
+def test_leaving_out_every_indicator_of_a_component_zeroes_the_component():
+    fs = default_factors(_tiny_data(), names=["include:b"])
+    avail = {"b": "digital_skills", "c": "digital_infrastructure"}  # 'a' screened out
+    spec = spec_for_sample(fs, fs.decode(np.array([[0.9]])), 0, available=avail)
+    assert dict(spec.component_weights) == {"digital_skills": 0.0}
+    assert dict(spec.indicator_weights) == {}
+    with pytest.raises(LDIError, match="available"):
+        spec_for_sample(fs, fs.decode(np.array([[0.9]])), 0)

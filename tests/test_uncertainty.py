@@ -11,7 +11,7 @@ from ldi_helpers.geography import ITL1_CODES
 from ldi_helpers.index import build_index
 from ldi_helpers.uncertainty import (
     get_one_at_a_time, get_pairwise_probabilities, get_rank_intervals, get_rank_probabilities,
-    make_rebuild_model, run_monte_carlo,
+    make_batch_model, make_rebuild_model, run_monte_carlo,
 )
 
 # 20 samples of 3 units: 14 x (A1, B2, C3), 5 x (A2, B1, C3), 1 x (A3, B1, C2)
@@ -129,3 +129,28 @@ def test_one_at_a_time_checks_are_consistent():
     assert by.loc[("alternative method", "indicator_coverage = 1.0"), cols].tolist() == \
         by.loc[("leave indicator out", "skills"), cols].tolist()
     assert "period = alternative" in set(t["change"])
+
+
+def test_vectorised_model_agrees_with_per_sample_rebuild():
+    data = tiny_ldi()
+    fs = default_factors(data)
+    settings = fs.decode(fs.sample(40, seed=12))
+    fast = make_batch_model(data, fs)(settings)
+    slow = make_rebuild_model(data, fs)(settings)
+    assert np.array_equal(fast["rank"], slow["rank"])
+    assert np.allclose(fast["score"], slow["score"], rtol=0, atol=1e-9)
+    # the design does leave the proxy out in some samples, and changes the coverage threshold
+    assert (settings["include:ict_gva"] == 1).any() and len(set(settings["indicator_coverage"])) > 1
+
+
+def test_leaving_out_the_only_indicator_of_a_component_drops_the_component():
+    # digital_adoption has one indicator, the proxy ict_gva: leaving it out must equal the index
+    # without that component (weight 0 in both the rebuild and the vectorised model)
+    data = tiny_ldi()
+    fs = default_factors(data, names=["include:ict_gva"])
+    settings = fs.decode(np.array([[0.9]]))
+    fast = make_batch_model(data, fs)(settings)
+    comps = ("digital_infrastructure", "digital_skills", "research_innovation")
+    expected = build_index(data, {"components": comps})
+    assert np.array_equal(fast["rank"][0], expected.ranks.reindex(ITL1_CODES).to_numpy(dtype=float))
+    assert np.allclose(fast["score"][0], expected.composite.reindex(ITL1_CODES).to_numpy())
