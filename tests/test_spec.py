@@ -1,0 +1,94 @@
+"""Tests of the methodology spec: validation, conversions, defaults."""
+import pytest
+
+from ldi_helpers.errors import SpecError
+from ldi_helpers.spec import (NORMALISATIONS, MethodSpec, coerce_spec, default_spec)
+
+
+def test_default_spec_values():
+    s = default_spec()
+    assert s.indicators is None and s.exclude_proxies is False
+    assert (s.indicator_coverage, s.area_coverage) == (0.65, 0.65)
+    assert (s.imputation, s.treatment, s.normalisation) == ("none", "winsorise", "minmax")
+    assert (s.skew_threshold, s.kurtosis_threshold, s.max_winsorised) == (2.0, 3.5, 2)
+    assert (s.component_aggregation, s.composite_aggregation) == ("arithmetic", "arithmetic")
+    assert s.rank_ties == "min"
+    assert "equal" in default_spec.__doc__.lower() and "0.65" in default_spec.__doc__
+
+
+def test_unknown_method_lists_valid_choices():
+    with pytest.raises(SpecError) as e:
+        MethodSpec(normalisation="min-max")
+    msg = str(e.value)
+    assert "normalisation" in msg and "min-max" in msg
+    for m in NORMALISATIONS:
+        assert m in msg
+    assert "did you mean 'minmax'" in msg
+
+
+@pytest.mark.parametrize("field,value", [
+    ("imputation", "mean"), ("treatment", "winsor"), ("composite_aggregation", "median"),
+    ("component_aggregation", "copeland"), ("rank_ties", "first"), ("geography", "LAD"),
+    ("indicator_weighting", "pca2"), ("component_weighting", "pca"),
+])
+def test_bad_choices_raise(field, value):
+    with pytest.raises(SpecError, match=field):
+        MethodSpec(**{field: value})
+
+
+def test_misspelt_field_is_named():
+    with pytest.raises(SpecError, match=r"unknown spec field 'normalization'.*normalisation"):
+        MethodSpec.from_dict({"normalization": "zscore"})
+
+
+@pytest.mark.parametrize("kw", [
+    {"indicator_coverage": 1.5}, {"area_coverage": -0.1}, {"max_winsorised": -1},
+    {"max_winsorised": 1.5}, {"skew_threshold": "high"}, {"exclude_proxies": "yes"},
+    {"components": ["digital_skills", "nope"]}, {"indicators": []},
+    {"goalposts": {"a": [5, 1]}}, {"periods": {"a": 2022}},
+    {"component_weighting": "custom", "component_weights": {"digital_skills": -1}},
+    {"component_weights": {"digital_skills": 2}},  # custom weights without custom weighting
+    {"component_weighting": "custom", "component_weights": {"not_a_component": 1}},
+])
+def test_invalid_values_raise(kw):
+    with pytest.raises(SpecError):
+        MethodSpec.from_dict(kw)
+
+
+def test_dict_and_yaml_round_trip(tmp_path):
+    s = MethodSpec.from_dict({
+        "normalisation": "goalposts", "goalposts": {"x": [0, 100]},
+        "periods": {"x": "2022"}, "indicator_weighting": "custom",
+        "indicator_weights": {"x": 2, "y": 0.5}, "exclude_proxies": True,
+        "components": ["digital_skills"],
+    })
+    assert MethodSpec.from_dict(s.to_dict()) == s
+    path = tmp_path / "spec.yaml"
+    s.to_yaml(path)
+    assert MethodSpec.from_yaml(path) == s
+    assert MethodSpec.from_yaml(s.to_yaml()) == s
+    assert coerce_spec(str(path)) == s
+    # order of mapping keys does not matter: equal specs hash equal
+    t = MethodSpec.from_dict({**s.to_dict(), "indicator_weights": {"y": 0.5, "x": 2}})
+    assert t == s and hash(t) == hash(s)
+
+
+def test_spec_is_frozen_and_replace_validates():
+    s = default_spec()
+    with pytest.raises(AttributeError):
+        s.normalisation = "zscore"
+    assert s.replace(normalisation="rank").normalisation == "rank"
+    with pytest.raises(SpecError):
+        s.replace(normalisation="bogus")
+
+
+def test_describe_mentions_choices():
+    text = default_spec().replace(normalisation="zscore").describe()
+    assert "zscore" in text and "65%" in text and "1 = best" in text
+
+
+def test_coerce_spec_rejects_other_types():
+    with pytest.raises(SpecError):
+        coerce_spec(42)
+    assert coerce_spec(None) == default_spec()
+    assert coerce_spec({"normalisation": "rank"}).normalisation == "rank"
