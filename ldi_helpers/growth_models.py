@@ -617,7 +617,8 @@ def describe_comparison(stats_: dict) -> str:
             f"(Pearson r = {stats_['pearson_r']:.3f}, Spearman rank correlation "
             f"{stats_['spearman_rho']:.3f}); techUK's values are {stats_['ratio_min']:.2f} to "
             f"{stats_['ratio_max']:.2f} times the proxy (median {stats_['ratio_median']:.2f}). "
-            "London dominates the level correlation; the rank correlation is the fairer test. "
+            "With one region far above the rest (London), a correlation of levels is dominated by "
+            "it; the rank correlation is the fairer test. "
             "The proxy is a stand-in, not techUK's measure: techUK's sector definition and year "
             "were not published.")
 
