@@ -1,0 +1,54 @@
+"""Indicator and period selection from the long values table."""
+import numpy as np
+import pytest
+
+from index_fixtures import make_data
+from ldi_helpers.errors import SpecError
+from ldi_helpers.select import select_indicators
+from ldi_helpers.spec import default_spec
+
+
+def test_default_selects_non_context_at_default_period():
+    sel = select_indicators(make_data(), default_spec())
+    assert list(sel.matrix.columns) == ["inf_a", "inf_b", "skl_a", "skl_b", "ado_a", "ado_gone"]
+    assert "ctx_pop" not in sel.matrix.columns
+    assert sel.matrix.loc["TLC", "inf_a"] == 80.0          # 2026-01, not 2025-01
+    assert np.isnan(sel.matrix.loc["TLN", "skl_a"])
+    assert sel.matrix["ado_gone"].isna().all()            # no value at its default period
+    assert sel.meta.loc["skl_b", "is_proxy"] and not sel.meta.loc["inf_a", "is_proxy"]
+    # default goalposts span every period of the indicator
+    assert sel.goalposts.loc["inf_a"].tolist() == [50.0, 90.0]
+
+
+def test_overrides_exclusions_and_proxies():
+    spec = default_spec().replace(periods={"skl_a": "2019"}, exclude_indicators=["inf_b"],
+                                  exclude_proxies=True, goalposts={"inf_a": [0, 100]})
+    sel = select_indicators(make_data(), spec)
+    assert "inf_b" not in sel.matrix.columns
+    assert "skl_b" not in sel.matrix.columns and "ado_a" not in sel.matrix.columns
+    assert sel.matrix.loc["TLN", "skl_a"] == 86.0
+    assert sel.meta.loc["skl_a", "period"] == "2019"
+    assert sel.goalposts.loc["inf_a"].tolist() == [0.0, 100.0]
+    assert any("proxy" in n[2] for n in sel.notes)
+
+
+def test_component_restriction():
+    sel = select_indicators(make_data(), default_spec().replace(components=["digital_skills"]))
+    assert list(sel.matrix.columns) == ["skl_a", "skl_b"]
+
+
+def test_unknown_indicator_and_period_errors():
+    with pytest.raises(SpecError,
+                       match=r"'inf_c' \(did you mean 'inf_[ab]'\?\).*valid ids are: inf_a"):
+        select_indicators(make_data(), default_spec().replace(indicators=["inf_c"]))
+    with pytest.raises(SpecError, match="available periods: 2019, 2020"):
+        select_indicators(make_data(), default_spec().replace(periods={"skl_a": "2018"}))
+    with pytest.raises(SpecError, match="context"):
+        select_indicators(make_data(), default_spec().replace(indicators=["ctx_pop"]))
+
+
+def test_input_frames_unchanged():
+    d = make_data()
+    before = d.values.copy(), d.indicators.copy()
+    select_indicators(d, default_spec())
+    assert d.values.equals(before[0]) and d.indicators.equals(before[1])
