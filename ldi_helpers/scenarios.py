@@ -348,6 +348,10 @@ def _unit_uplift(scenario, values, target, movers) -> np.ndarray:
     s = convergence_share(scenario)
     v = values.to_numpy(dtype="float64")[:, None]
     if scenario.convergence == "geometric":
+        bad = [c for c in movers if not values[c] > 0]
+        if bad or not target > 0:
+            raise ScenarioError("convergence: 'geometric' needs positive values and target "
+                                f"(not positive: {', '.join(bad) or 'the target'}); use 'linear'")
         scen = v * (target / v) ** s[None, :]
     else:
         scen = v + s[None, :] * (target - v)

@@ -67,6 +67,15 @@ def test_two_region_linear_and_geometric_by_hand():
     assert np.allclose(geo.totals["uplift_gbp"], [10 * (100 * 2 ** 0.5 - 100), 1000.0, 1000.0])
 
 
+def test_geometric_needs_positive_values():
+    d = data_from({"TLC": 0, "TLD": 300}, {"TLC": 10, "TLD": 20})
+    with pytest.raises(ScenarioError, match="^convergence: 'geometric'"):
+        run_scenario(Scenario(convergence="geometric", convergence_year=2030), d)
+    # linear has no such restriction: gap 150 closed in 5 equal steps
+    r = run_scenario(Scenario(convergence="linear", convergence_year=2030, horizon_year=2030), d)
+    assert np.allclose(r.totals["uplift_gbp"], [300.0, 600.0, 900.0, 1200.0, 1500.0])
+
+
 def test_population_growth_by_hand():
     r = run_scenario(Scenario(start_year=2026, horizon_year=2027, population_growth=0.5),
                      two_regions())
