@@ -1,0 +1,58 @@
+"""Coherence analysis: correlations with double-counting flags, Cronbach's alpha, PCA."""
+import numpy as np
+import pytest
+
+from index_fixtures import make_data
+from ldi_helpers.coherence import cronbach_alpha, get_corr, get_cronbach, get_pca
+from ldi_helpers.errors import LDIError
+from ldi_helpers.index import build_index
+
+
+def _data(b_values):
+    meta = [("a", "digital_skills", 1, "false", "2020"),
+            ("b", "digital_skills", 1, "false", "2020"),
+            ("c", "digital_adoption", 1, "false", "2020")]
+    a = [float(i) for i in range(12)]
+    c = [float((i * 7) % 12) for i in range(12)]
+    return make_data({("a", "2020"): a, ("b", "2020"): b_values, ("c", "2020"): c}, meta)
+
+
+def test_double_counting_flag():
+    r = build_index(_data([2.0 * i + 1 for i in range(12)]), {"treatment": "none"})
+    c = get_corr(r)
+    ab = c[(c.a == "a") & (c.b == "b")].iloc[0]
+    assert ab.r == pytest.approx(1.0) and ab.double_counting and ab.same_component
+    ac = c[(c.a == "a") & (c.b == "c")].iloc[0]
+    assert not ac.double_counting and not ac.same_component
+    assert set(get_corr(r, component="digital_skills")[["a", "b"]].iloc[0]) == {"a", "b"}
+    comp = get_corr(r, level="component")
+    assert "index" in set(comp.b)
+    with pytest.raises(LDIError, match="indicator, component"):
+        get_corr(r, level="area")
+
+
+def test_cronbach_known_answer():
+    # two identical items -> alpha 1; k/(k-1)(1 - sum var / var total) by hand
+    x = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    assert cronbach_alpha(x) == pytest.approx(1.0)
+    y = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0]])
+    # var items 1, 1; totals 3, 3, 6 -> var 3; alpha = 2 * (1 - 2/3) = 2/3
+    assert cronbach_alpha(y) == pytest.approx(2 / 3)
+    assert np.isnan(cronbach_alpha(np.ones((3, 1))))
+    r = build_index(_data([2.0 * i + 1 for i in range(12)]), {"treatment": "none"})
+    t = get_cronbach(r).set_index("component")
+    assert t.loc["digital_skills", "alpha"] == pytest.approx(1.0)
+    assert np.isnan(t.loc["digital_adoption", "alpha"])
+
+
+def test_pca_loadings_sign_and_weights():
+    r = build_index(_data([2.0 * i + (i % 3) for i in range(12)]), {"treatment": "none"})
+    p = get_pca(r)
+    sk = p[p.component == "digital_skills"]
+    assert sk.loading.sum() > 0 and (sk.loading > 0).all()    # sign convention
+    assert sk.weight.sum() == pytest.approx(1.0)
+    assert np.isnan(p[p.component == "digital_adoption"].loading).all()  # one indicator
+    # two perfectly opposed indicators: loadings sum to 0, so the largest (first) is positive
+    r2 = build_index(_data([12.0 - i for i in range(12)]), {"treatment": "none"})
+    sk2 = get_pca(r2).query("component == 'digital_skills'").loading.to_numpy()
+    np.testing.assert_allclose(sk2, [2 ** -0.5, -(2 ** -0.5)])
