@@ -373,11 +373,17 @@ def get_assumptions_table(
     :data:`IMPACT_THRESHOLDS`; ``rating_certain`` is False when the 95 % bootstrap interval of that
     index straddles a threshold.
 
+    ``share_of_all_movement`` complements the maximum, which can come from a region whose rank
+    barely moves: it is the variance-weighted mean of the total index over regions,
+    ``sum_r ST_r var_r / sum_r var_r``, roughly the share of all rank movement in the table that
+    involves the assumption.
+
     Returns
     -------
     DataFrame
         ``factor, label, distribution, nominal, max_ST, max_ST_conf, most_affected, mean_ST,
-        max_S1, impact, rag, rating_certain``, sorted by ``max_ST`` descending.
+        share_of_all_movement, max_S1, impact, rag, rating_certain``, sorted by ``max_ST``
+        descending.
     """
     d = indices[indices["output"] == output]
     if d.empty:
@@ -389,7 +395,7 @@ def get_assumptions_table(
     for f in factors.names:
         df = d[(d["factor"] == f) & d["ST"].notna()]
         if df.empty:
-            rows.append((f, np.nan, np.nan, "", np.nan, np.nan, "n/a", "n/a", False))
+            rows.append((f, np.nan, np.nan, "", np.nan, np.nan, np.nan, "n/a", "n/a", False))
             continue
         i = df["ST"].to_numpy().argmax()
         st, conf = float(df["ST"].iloc[i]), float(df["ST_conf"].iloc[i])
@@ -398,13 +404,16 @@ def get_assumptions_table(
             unit = unit_names.get(unit, unit)
         impact = rate_impact(st, thresholds)
         certain = impact == rate_impact(st - conf, thresholds) == rate_impact(st + conf, thresholds)
-        rows.append((f, st, conf, unit, float(df["ST"].mean()), float(df["S1"].max()), impact,
-                     RAG.get(impact, "n/a"), bool(certain)))
+        weighted = float((df["ST"] * df["variance"]).sum() / df["variance"].sum())
+        rows.append((f, st, conf, unit, float(df["ST"].mean()), weighted, float(df["S1"].max()),
+                     impact, RAG.get(impact, "n/a"), bool(certain)))
     out = pd.DataFrame(rows, columns=["factor", "max_ST", "max_ST_conf", "most_affected", "mean_ST",
-                                      "max_S1", "impact", "rag", "rating_certain"])
+                                      "share_of_all_movement", "max_S1", "impact", "rag",
+                                      "rating_certain"])
     out = out.join(ftab[["label", "distribution", "nominal"]], on="factor")
     out = out[["factor", "label", "distribution", "nominal", "max_ST", "max_ST_conf",
-               "most_affected", "mean_ST", "max_S1", "impact", "rag", "rating_certain"]]
+               "most_affected", "mean_ST", "share_of_all_movement", "max_S1", "impact", "rag",
+               "rating_certain"]]
     return out.sort_values("max_ST", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
 
 
@@ -469,3 +478,31 @@ def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str 
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     add_source(fig, source)
     return fig
+
+
+def describe_assumptions(table: pd.DataFrame, indices: pd.DataFrame | None = None,
+                         output: str = "rank", names: Mapping[str, str] | None = None) -> list[str]:
+    """Plain-English sentences from :func:`get_assumptions_table` (and the indices, if given)."""
+    out = []
+    top = table.dropna(subset=["max_ST"])
+    if top.empty:
+        return ["No region's rank varies under the sampled methodologies."]
+    first = top.iloc[0]
+    out.append(f"The assumption that matters most is the {first['label'].lower()}: it accounts "
+               f"for up to {first['max_ST']:.0%} of the variation in a region's rank "
+               f"({first['most_affected']}), including its interactions with other choices.")
+    broad = top.sort_values("share_of_all_movement", ascending=False).iloc[0]
+    out.append(f"Weighting each region by how much its rank actually moves, the "
+               f"{broad['label'].lower()} is involved in about {broad['share_of_all_movement']:.0%} "
+               "of all rank movement in the table.")
+    for level in ("high", "medium", "low"):
+        labels = top.loc[top["impact"] == level, "label"].tolist()
+        if labels:
+            out.append(f"{level.capitalize()} impact ({RAG[level]}): " + "; ".join(labels) + ".")
+    if indices is not None:
+        d = indices[(indices["output"] == output)]
+        still = d.groupby("unit", sort=False)["variance"].max()
+        fixed = [names.get(u, u) if names else u for u, v in still.items() if v == 0]
+        if fixed:
+            out.append("Never moved by any assumption: " + ", ".join(fixed) + ".")
+    return out

@@ -524,3 +524,42 @@ def get_one_at_a_time(data: Any, spec: Any = None, factors: FactorSet | None = N
                      int(np.nansum(moved > 0)), note])
     return pd.DataFrame(rows, columns=["check", "change", *cols, "max_rank_change",
                                        "areas_moved", "note"])
+
+
+def _ordinal(k: float) -> str:
+    k = int(round(k))
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def describe_rank_intervals(intervals: pd.DataFrame, robust_width: int = 2) -> list[str]:
+    """Plain-English sentences on which regions' ranks are robust and which are not.
+
+    A region is called *robust* when its 5-95 % rank interval spans at most ``robust_width``
+    places (e.g. "2nd to 4th"), and *uncertain* when it spans at least half the table.
+    """
+    d = intervals
+    name = d["name"] if "name" in d.columns else pd.Series(d.index, index=d.index)
+    n_units = len(d)
+    out = []
+    fixed = d[d["interval_width"] == 0]
+    for code in fixed.index:
+        out.append(f"{name[code]} is {_ordinal(d.loc[code, 'median_rank'])} in at least 90% of the "
+                   "sampled methodologies: its rank does not depend on the method.")
+    robust = d[(d["interval_width"] > 0) & (d["interval_width"] <= robust_width)]
+    if len(robust):
+        out.append("Robust (rank moves by at most " f"{robust_width} places in 90% of methods): "
+                   + "; ".join(f"{name[c]} ({_ordinal(d.loc[c, 'rank_lo'])}-"
+                               f"{_ordinal(d.loc[c, 'rank_hi'])})" for c in robust.index) + ".")
+    wide = d[d["interval_width"] >= n_units / 2]
+    if len(wide):
+        out.append("Uncertain (rank could fall anywhere across half the table or more): "
+                   + "; ".join(f"{name[c]} ({_ordinal(d.loc[c, 'rank_lo'])}-"
+                               f"{_ordinal(d.loc[c, 'rank_hi'])})" for c in wide.index) + ".")
+    moved = d[d["median_rank"] != d["nominal_rank"]]
+    if len(moved):
+        out.append("Regions whose typical (median) rank differs from their rank under the default "
+                   "method: " + "; ".join(
+                       f"{name[c]} ({_ordinal(d.loc[c, 'nominal_rank'])} by default, "
+                       f"{_ordinal(d.loc[c, 'median_rank'])} typically)" for c in moved.index) + ".")
+    return out

@@ -118,3 +118,21 @@ def test_vectorised_design_and_analysis_equal_salib():
         d = ours[ours["unit"] == unit]
         for key in ("S1", "S1_conf", "ST", "ST_conf"):
             assert np.allclose(d[key].to_numpy(), ref[key], rtol=1e-10, atol=1e-12), key
+
+
+def test_assumptions_table_weighted_share_and_sentences():
+    from ldi_helpers.sensitivity import describe_assumptions
+
+    idx = pd.DataFrame({
+        "output": "rank", "unit": ["A", "A", "B", "B"], "factor": ["f", "g", "f", "g"],
+        "S1": [0.9, 0.0, 0.1, 0.8], "S1_conf": 0.01, "ST": [0.9, 0.1, 0.2, 0.8], "ST_conf": 0.01,
+        "variance": [1.0, 1.0, 4.0, 4.0]})
+    fs = FactorSet((UniformFactor("f", "Method F", "d"), UniformFactor("g", "Method G", "d")))
+    t = get_assumptions_table(idx, fs).set_index("factor")
+    # f: max 0.9 (A); weighted (0.9*1 + 0.2*4) / 5 = 0.34; g: max 0.8 (B); (0.1 + 3.2) / 5 = 0.66
+    assert t.loc["f", "max_ST"] == 0.9 and t.loc["f", "most_affected"] == "A"
+    assert t.loc["f", "share_of_all_movement"] == pytest.approx(0.34)
+    assert t.loc["g", "share_of_all_movement"] == pytest.approx(0.66)
+    text = describe_assumptions(t.reset_index())
+    assert "method f" in text[0] and "90%" in text[0]
+    assert "method g" in text[1] and "66%" in text[1]

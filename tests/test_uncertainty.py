@@ -154,3 +154,14 @@ def test_leaving_out_the_only_indicator_of_a_component_drops_the_component():
     expected = build_index(data, {"components": comps})
     assert np.array_equal(fast["rank"][0], expected.ranks.reindex(ITL1_CODES).to_numpy(dtype=float))
     assert np.allclose(fast["score"][0], expected.composite.reindex(ITL1_CODES).to_numpy())
+
+
+def test_describe_rank_intervals_names_robust_and_fixed_regions():
+    from ldi_helpers.uncertainty import describe_rank_intervals
+
+    # A is 1st in 95% of samples and C always 3rd (5-95% intervals of width 0); B is 1st in 5%
+    fixed = np.array([[1, 2, 3]] * 19 + [[2, 1, 3]])
+    t = get_rank_intervals(fixed, [1, 2, 3], UNITS, names={"A": "Alpha", "B": "Beta", "C": "Gamma"})
+    text = describe_rank_intervals(t)
+    assert text[0].startswith("Alpha is 1st") and text[1].startswith("Gamma is 3rd")
+    assert "Beta (1st-2nd)" in text[2] and text[2].startswith("Robust")
