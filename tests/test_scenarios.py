@@ -244,3 +244,33 @@ def test_named_scenarios_on_real_data(real):
     by = t.set_index("scenario")["ratio_to_reference"]
     assert by["techUK 10% sector growth"] > 1 > by["Green Book discounting (3.5%)"]
     assert by["linear convergence by 2035"] < 1
+
+
+def with_panel(d):
+    """Add an ICT GVA panel growing exactly 10% a year and population exactly 1% a year."""
+    ict, pop = [], []
+    for i, code in enumerate(d.published["area_code"]):
+        for k, yr in enumerate(range(2010, 2020)):
+            ict.append({"area_code": code, "sic07_code": "J", "year": yr,
+                        "gva_gbp_million": (i + 1) * 50.0 * 1.1 ** k, "release": "R",
+                        "source_id": "s"})
+            pop.append({"area_code": code, "year": yr, "age_band": "all_ages",
+                        "population": (i + 1) * 1e6 * 1.01 ** k, "release": "R",
+                        "source_id": "s"})
+    d.ict_panel, d.population = pd.DataFrame(ict), pd.DataFrame(pop)
+    d.areas["population_total"] = d.areas["population_16_64"] * 2
+    return d
+
+
+def test_estimated_rates_come_from_the_panel():
+    d = with_panel(two_regions())
+    r = run_scenario(Scenario(growth="estimated", population_growth="estimated",
+                              start_year=2026, horizon_year=2027), d)
+    g, p = 1.1 / 1.01 - 1, 0.01
+    assert r.growth_rate == pytest.approx(g) and r.population_growth_rate == pytest.approx(p)
+    assert np.allclose(r.totals["uplift_gbp"], [1000.0, 1000.0 * (1 + g) * (1 + p)])
+    # default Monte Carlo spread is the panel's year-to-year variation: none here
+    mc = monte_carlo_scenario(Scenario(growth="estimated", start_year=2026, horizon_year=2030),
+                              d, n=100, seed=3)
+    assert mc.growth_sd == pytest.approx(0.0, abs=1e-12)
+    assert np.allclose(mc.fan["p05"], mc.fan["p95"])
