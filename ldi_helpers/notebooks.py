@@ -216,8 +216,14 @@ def render_html(executed: Path, html_path: Path, title: str | None = None) -> Pa
             ]
     if title:
         nb.metadata["title"] = title
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
+    # Cells tagged "remove-cell" (plain-text copies that nbval regression-checks) are for tests,
+    # not readers.
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(nb)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = html_path.with_name(f".{html_path.name}.tmp-{os.getpid()}")

@@ -234,3 +234,55 @@ def plot_indicator_tiles(data, indicator_ids: list[str], title: str,
     add_source(fig, ", ".join(sources))
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     return fig
+
+
+def plot_component_profile(profile: pd.DataFrame, region_name: str, source: str) -> plt.Figure:
+    """Horizontal bars of a region's component scores with the median region marked.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`ldi_helpers.briefing.component_profile` output (``component, score, uk_median,
+        verdict``); components with no data are listed as such.
+    """
+    colours = {"strength": "#2ca02c", "weakness": "#d62728", "around the median": "#7f7f7f",
+               "no data": "#d9d9d9"}
+    p = profile.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    y = np.arange(len(p))
+    ax.barh(y, p["score"].fillna(0), color=[colours[v] for v in p["verdict"]], height=0.6)
+    ax.scatter(p["uk_median"], y, marker="|", s=400, color="black", zorder=3,
+               label="median region")
+    labels = [f"{c} (no data)" if v == "no data" else c
+              for c, v in zip(p["component"], p["verdict"])]
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("component score (0 = weakest region, 100 = strongest; min-max scale)")
+    ax.set_title(f"{region_name}: component profile against the median region", fontsize=11,
+                 pad=18)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+              markerscale=0.5)
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    add_source(fig, source)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def plot_top_assumptions(assumptions: pd.DataFrame, region_name: str, source: str,
+                         top: int = 6) -> plt.Figure:
+    """Bars of the total Sobol index of a region's rank for its most influential assumptions."""
+    a = assumptions.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(a) + 1.5))
+    y = np.arange(len(a))
+    ax.barh(y, a["ST"].clip(lower=0), color="#1f77b4", height=0.6, label="total (with interactions)")
+    ax.barh(y, a["S1"].clip(lower=0), color="#aec7e8", height=0.3, label="alone (first order)")
+    ax.set_yticks(y, [textwrap.shorten(str(t), 55) for t in a["assumption"]], fontsize=8.5)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the variance of the region's rank (Sobol index)")
+    ax.set_title(f"Which method assumptions move {region_name}'s rank", fontsize=11)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    add_source(fig, source)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig

@@ -78,9 +78,9 @@ def load_params(path: Path | None) -> dict:
         if not isinstance(value, dict):
             raise LDIError(f"section {section!r} in {path} must be a mapping of field: value")
     if "spec" in params:
-        from .spec import default_spec
+        from .spec import coerce_spec
 
-        default_spec().with_overrides(params["spec"])  # raises SpecError naming bad fields
+        coerce_spec(params["spec"])  # raises SpecError naming bad fields
     if "scenario" in params:
         from .scenarios import Scenario
 

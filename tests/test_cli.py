@@ -108,3 +108,26 @@ def test_every_command_has_help(capsys):
             main(argv)
         assert exc.value.code == 0
         assert "usage: ldi" in capsys.readouterr().out
+
+
+def test_params_file_with_misspelt_spec_field(capsys, tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("spec:\n  normalization: zscore\n")
+    code, _, err = run(capsys, "report", "--area", "Wales", "--params", str(p),
+                       "--output-dir", str(tmp_path / "out"))
+    assert code == 2 and "normalization" in err and "normalisation" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_params_file_with_bad_scenario_value(capsys, tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("scenario:\n  discount_rate: -0.5\n")
+    code, _, err = run(capsys, "report", "--area", "Wales", "--params", str(p),
+                       "--output-dir", str(tmp_path / "out"))
+    assert code == 2 and "discount_rate" in err
+
+
+def test_list_notebooks_shows_parameters(capsys):
+    code, out, _ = run(capsys, "list", "notebooks")
+    assert code == 0
+    assert "regional_report" in out and "area" in out and "spec_overrides" in out

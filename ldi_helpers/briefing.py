@@ -1,0 +1,344 @@
+"""One region's briefing: every figure a regional report shows, assembled from the other modules.
+
+The regional report notebook only displays what :func:`build_briefing` returns, so the words and
+numbers of a report can be tested without running the notebook. A section whose inputs are not
+available (for example a region already above the GVA target has no uplift scenario) is ``None``
+and the report leaves it out rather than inventing it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import gva
+from .components import COMPONENTS
+from .geography import ITL1_CODES, Region, region_by_code, resolve_area
+from .index import IndexResult, build_index
+from .spec import MethodSpec, coerce_spec
+
+#: A component score this many points (0-100 min-max scale: score points) above or below the
+#: median region counts as a strength or weakness.
+STRENGTH_MARGIN = 5.0
+
+
+def ordinal(n: int) -> str:
+    """``1 -> '1st'``, ``2 -> '2nd'``, ``11 -> '11th'``."""
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def gbp(x: float, digits: int = 1) -> str:
+    """Readable pounds: £1.2bn, £640.4m, £1,945, £1,945.50 (pence only when not whole)."""
+    x = float(x)
+    if abs(x) >= 1e9:
+        return f"£{x / 1e9:,.{digits}f}bn"
+    if abs(x) >= 1e6:
+        return f"£{x / 1e6:,.{digits}f}m"
+    if x != round(x):
+        return f"£{x:,.2f}"
+    return f"£{x:,.0f}"
+
+
+@dataclass
+class Briefing:
+    """Everything one regional report says.
+
+    Attributes
+    ----------
+    region : Region
+    spec : MethodSpec
+    index : IndexResult
+        The index under ``spec`` for every region.
+    rank : int
+        The region's composite rank (1 = strongest of 12).
+    rank_interval : dict or None
+        ``median``, ``lo``, ``hi`` (5th-95th percentile) rank under sampled methodologies, and
+        ``n`` samples; None when uncertainty analysis was switched off.
+    components : DataFrame
+        One row per component: score, UK median score, difference, rank, and a verdict
+        (strength / weakness / around the median / no data).
+    gva : dict
+        Digital GVA per person (techUK 2023, £), the UK median, gap per person and in £ a year
+        (population aged 16-64), techUK's published index rank.
+    scenario : ScenarioResult or None
+        What reaching the target is worth; None if the region is already at or above it.
+    assumptions : DataFrame or None
+        Sobol indices of this region's rank per uncertain assumption (largest first).
+    improvement : DataFrame
+        Smallest single-component score rise that gains one rank (empty if ranked 1st).
+    sources : DataFrame
+        Indicators used with period, source, licence and proxy flag.
+    """
+
+    region: Region
+    spec: MethodSpec
+    index: IndexResult
+    rank: int
+    rank_interval: dict | None
+    components: pd.DataFrame
+    gva: dict
+    scenario: object | None
+    assumptions: pd.DataFrame | None
+    improvement: pd.DataFrame
+    sources: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_areas(self) -> int:
+        """Number of regions ranked."""
+        return int(self.index.ranks.notna().sum())
+
+    def headline(self) -> str:
+        """One plain-English sentence a policy reader can quote."""
+        name = self.region.name
+        parts = [f"{name} ranks {ordinal(self.rank)} of {self.n_areas} on the open Local "
+                 "Digital Index"]
+        if self.rank_interval:
+            lo, hi = self.rank_interval["lo"], self.rank_interval["hi"]
+            parts[0] += (f" (between {ordinal(lo)} and {ordinal(hi)} under other defensible "
+                         "methods)" if lo != hi else " under every method tested")
+        g = self.gva
+        if g.get("value") is not None:
+            if g["gap_per_person"] > 0:
+                parts.append(f"its Digital GVA per person, {gbp(g['value'])}, is "
+                             f"{gbp(g['gap_per_person'])} below the UK median of "
+                             f"{gbp(g['median'])}; closing that gap is worth about "
+                             f"{gbp(g['gap_gbp'])} a year")
+            else:
+                parts.append(f"its Digital GVA per person, {gbp(g['value'])}, is above the UK "
+                             f"median of {gbp(g['median'])}")
+        return "; ".join(parts) + "."
+
+    def strengths(self) -> list[str]:
+        """Components clearly above the median region, strongest first."""
+        c = self.components
+        return list(c[c.verdict == "strength"].sort_values("difference", ascending=False)
+                    .component)
+
+    def weaknesses(self) -> list[str]:
+        """Components clearly below the median region, weakest first."""
+        c = self.components
+        return list(c[c.verdict == "weakness"].sort_values("difference").component)
+
+    def profile_sentence(self) -> str:
+        """Strengths and weaknesses in words."""
+        s, w = self.strengths(), self.weaknesses()
+        out = []
+        out.append("Strengths (clearly above the median region): " + (", ".join(s) if s else
+                   "none by more than the margin"))
+        out.append("weaknesses (clearly below): " + (", ".join(w) if w else
+                   "none by more than the margin"))
+        return "; ".join(out) + f". Margin: {STRENGTH_MARGIN:g} points on the 0-100 scale."
+
+
+def component_profile(result: IndexResult, code: str, margin: float = STRENGTH_MARGIN
+                      ) -> pd.DataFrame:
+    """A region's component scores against the median region, with a verdict per component.
+
+    Parameters
+    ----------
+    result : IndexResult
+    code : str
+        ITL1 code.
+    margin : float
+        Score points above/below the median that make a strength/weakness.
+    """
+    cs = result.component_scores
+    rows = []
+    for cid, name in COMPONENTS.items():
+        if cid not in cs.columns or cs[cid].isna().all():
+            rows.append({"component": name, "component_id": cid, "score": np.nan,
+                         "uk_median": np.nan, "difference": np.nan, "rank": np.nan,
+                         "verdict": "no data"})
+            continue
+        score = cs.loc[code, cid]
+        med = float(np.nanmedian(cs[cid].to_numpy(dtype=float)))
+        diff = score - med
+        if not np.isfinite(score):
+            verdict = "no data"
+        elif diff >= margin:
+            verdict = "strength"
+        elif diff <= -margin:
+            verdict = "weakness"
+        else:
+            verdict = "around the median"
+        rank = result.component_ranks.loc[code, cid] if cid in result.component_ranks else np.nan
+        rows.append({"component": name, "component_id": cid, "score": score, "uk_median": med,
+                     "difference": diff, "rank": rank, "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def gva_position(data, code: str) -> dict:
+    """The region's published Digital GVA per person against the UK median (techUK 2023).
+
+    Returns
+    -------
+    dict
+        ``value`` and ``median`` (£ per person), ``gap_per_person`` (median - value, £; negative
+        when above), ``gap_gbp`` (gap x population aged 16-64, £ a year, 0 when above),
+        ``population_16_64``, ``published_rank`` (techUK's 2023 index rank).
+    """
+    values = gva.digital_gva_per_person(data)
+    pop = gva.working_age_population(data)
+    median = gva.uk_median(values)
+    value = float(values[code])
+    gap = median - value
+    pub = data.published.set_index("area_code")
+    return {
+        "value": value,
+        "median": median,
+        "gap_per_person": gap,
+        "gap_gbp": max(gap, 0.0) * float(pop[code]),
+        "population_16_64": float(pop[code]),
+        "published_rank": int(pub.loc[code, "ldi_2023_index_rank"]),
+    }
+
+
+def region_scenario(data, code: str, overrides: dict | None = None):
+    """Run the growth scenario with only this region moving, or None if it is not below target."""
+    from .scenarios import Scenario, run_scenario, target_value
+
+    base = Scenario.from_dict(dict(overrides or {}))
+    values = gva.digital_gva_per_person(data)
+    if values[code] >= target_value(values, base.target):
+        return None
+    return run_scenario(base.replace(movers=(code,), name=f"{base.name}: "
+                                     f"{region_by_code(code).name} only"), data)
+
+
+def indicator_sources(data, result: IndexResult) -> pd.DataFrame:
+    """Indicators the index used: component, name, period, unit, source, licence, proxy."""
+    meta = data.indicators.set_index("indicator_id")
+    rows = []
+    for ind in result.meta.index:
+        m = meta.loc[ind]
+        rows.append({"component": COMPONENTS.get(m["component"], m["component"]),
+                     "indicator": m["name"], "period": result.meta.loc[ind, "period"]
+                     if "period" in result.meta.columns else m["default_period"],
+                     "unit": m["unit"], "source": f"{m['source_org']}: {m['dataset']}",
+                     "licence": m["licence"],
+                     "proxy": "proxy" if m["is_proxy"] == "true" else ""})
+    return pd.DataFrame(rows)
+
+
+def build_briefing(data, area: str, spec_overrides: dict | None = None,
+                   scenario_overrides: dict | None = None, n_samples: int = 2000,
+                   sobol_n: int = 256, seed: int = 20231) -> Briefing:
+    """Assemble a region's briefing.
+
+    Parameters
+    ----------
+    data : LDIData
+    area : str
+        Region name or code (any form :func:`~ldi_helpers.geography.resolve_area` accepts).
+    spec_overrides : dict, optional
+        Methodology fields to change from the default spec.
+    scenario_overrides : dict, optional
+        Scenario fields to change from techUK's assumption.
+    n_samples : int
+        Monte Carlo methodology samples for the rank interval (0 switches uncertainty off).
+    sobol_n : int
+        Base sample size (power of two) of the Sobol design for "which assumptions matter"
+        (0 switches it off).
+    seed : int
+        Seed of every random draw: same seed, same numbers.
+    """
+    region = resolve_area(area)
+    code = region.itl1_code
+    spec = coerce_spec(dict(spec_overrides or {}))
+    result = build_index(data, spec)
+    rank = int(result.ranks[code])
+    interval = None
+    assumptions = None
+    notes: list[str] = []
+    if n_samples or sobol_n:
+        from .factors import default_factors
+        from .uncertainty import make_batch_model, run_monte_carlo
+
+        factors = default_factors(data, spec)
+        model = make_batch_model(data, factors, spec)
+        if n_samples:
+            mc = run_monte_carlo(model, factors, n_samples, seed, list(ITL1_CODES))
+            row = mc.intervals().loc[code]
+            interval = {"median": int(round(float(row["median_rank"]))),
+                        "lo": int(row["rank_lo"]), "hi": int(row["rank_hi"]), "n": n_samples}
+        if sobol_n:
+            from .sensitivity import get_sobol_indices
+
+            sob = get_sobol_indices(model, factors, sobol_n, seed, list(ITL1_CODES),
+                                    num_resamples=50)
+            d = sob.indices
+            d = d[(d["output"] == "rank") & (d["unit"] == code)]
+            labels = {f.name: f.label for f in factors}
+            assumptions = (d.assign(assumption=d["factor"].map(labels).fillna(d["factor"]))
+                           [["assumption", "S1", "ST"]]
+                           .sort_values("ST", ascending=False, na_position="last")
+                           .reset_index(drop=True))
+    from .whatif import smallest_improvement
+
+    improvement = smallest_improvement(result, code)
+    return Briefing(
+        region=region, spec=spec, index=result, rank=rank, rank_interval=interval,
+        components=component_profile(result, code), gva=gva_position(data, code),
+        scenario=region_scenario(data, code, scenario_overrides), assumptions=assumptions,
+        improvement=improvement, sources=indicator_sources(data, result), notes=notes,
+    )
+
+
+def improvement_sentence(b: Briefing) -> str:
+    """What single-component improvement would lift the region one rank, in words."""
+    imp = b.improvement
+    if imp is None or imp.empty:
+        return f"{b.region.name} is already ranked 1st."
+    ok = imp[imp["reachable"]]
+    if ok.empty:
+        return ("No single component, even raised to the top score, would lift "
+                f"{b.region.name} one rank on its own.")
+    best = ok.iloc[0]
+    same = np.allclose(ok["increase"], best["increase"], rtol=1e-6)
+    names = [COMPONENTS[c] for c in ok.index]
+    if same and len(ok) > 1:
+        return (f"A rise of {best['increase']:.1f} points (on the 0-100 scale) in any one "
+                f"component would lift {b.region.name} to {ordinal(best['new_rank'])}: with "
+                "equal weights and an arithmetic mean every component counts the same.")
+    return (f"The smallest single step up is in {names[0]}: {best['increase']:.1f} points "
+            f"(from {best['current']:.1f} to {best['needed']:.1f} on the 0-100 scale) would lift "
+            f"{b.region.name} to {ordinal(best['new_rank'])}.")
+
+
+def assumptions_sentence(b: Briefing, top: int = 3) -> str:
+    """Which method assumptions move this region's rank most, in words."""
+    a = b.assumptions
+    if a is None or a.empty:
+        return "The sensitivity of this region's rank was not analysed in this run."
+    if not np.isfinite(a["ST"]).any():
+        return (f"{b.region.name}'s rank did not change under any assumption tested: no "
+                "assumption matters for it.")
+    lead = a.head(top)
+    items = ", ".join(f"{r.assumption.lower()} ({r.ST:.0%})" for r in lead.itertuples())
+    return (f"The assumptions that move {b.region.name}'s rank most are {items}: the share of "
+            "the variation in its rank that each is involved in (total Sobol index).")
+
+
+def key_figures(b: Briefing) -> pd.DataFrame:
+    """The report's key figures as a two-column table (what, value)."""
+    g = b.gva
+    rows = [("Rank on the open index (1 = strongest of 12)", f"{ordinal(b.rank)}")]
+    if b.rank_interval:
+        iv = b.rank_interval
+        rows.append(("Rank under other defensible methods (5th-95th percentile)",
+                     f"{ordinal(iv['lo'])} to {ordinal(iv['hi'])} (median {ordinal(iv['median'])},"
+                     f" {iv['n']:,} samples)"))
+    rows += [
+        ("techUK's published 2023 index rank", ordinal(g["published_rank"])),
+        ("Digital GVA per person (techUK 2023)", gbp(g["value"])),
+        ("UK median region (techUK 2023)", gbp(g["median"])),
+        ("Gap to the median, per person aged 16-64",
+         gbp(g["gap_per_person"]) if g["gap_per_person"] > 0 else "none: above the median"),
+        ("Gap to the median, £ a year (x population aged 16-64, mid-2020)",
+         gbp(g["gap_gbp"]) if g["gap_gbp"] > 0 else "none"),
+    ]
+    return pd.DataFrame(rows, columns=["measure", "value"])

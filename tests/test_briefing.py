@@ -1,0 +1,87 @@
+"""The regional briefing's figures and sentences, checked against hand-computed answers."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from ldi_helpers.briefing import (build_briefing, component_profile, gbp, gva_position,
+                                  improvement_sentence, key_figures, ordinal)
+from ldi_helpers.errors import UnknownAreaError
+from ldi_helpers.load import load_data
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_data()
+
+
+@pytest.mark.parametrize("n,text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"),
+                                    (12, "12th"), (21, "21st"), (113, "113th")])
+def test_ordinal(n, text):
+    assert ordinal(n) == text
+
+
+def test_gbp_formats():
+    assert gbp(4_809_747_913.55) == "£4.8bn"
+    assert gbp(640_400_942.76) == "£640.4m"
+    assert gbp(1945) == "£1,945"
+    assert gbp(1945.5) == "£1,945.50"
+
+
+def test_gva_position_north_east_matches_published_table(data):
+    g = gva_position(data, "TLC")
+    pop = float(data.areas.set_index("area_code").loc["TLC", "population_16_64"])
+    assert g["value"] == 1561 and g["median"] == (1979 + 1912) / 2
+    assert g["gap_per_person"] == pytest.approx(384.5)
+    assert g["gap_gbp"] == pytest.approx(384.5 * pop)
+    # techUK's table: £640,400,942.76 for the North East (from a rounded per-person uplift)
+    assert g["gap_gbp"] == pytest.approx(640_400_942.76, rel=2e-3)
+    assert g["published_rank"] == 9
+
+
+def test_region_above_median_has_no_gap_and_no_scenario(data):
+    b = build_briefing(data, "London", n_samples=0, sobol_n=0)
+    assert b.gva["gap_gbp"] == 0 and b.scenario is None
+    assert b.rank_interval is None and b.assumptions is None
+    assert "above the UK median" in b.headline()
+    assert improvement_sentence(b) == "London is already ranked 1st." or b.rank > 1
+
+
+def test_briefing_is_consistent_with_the_index(data):
+    b = build_briefing(data, "E12000001", n_samples=64, sobol_n=0, seed=1)
+    assert b.region.name == "North East"
+    assert b.rank == int(b.index.ranks["TLC"])
+    assert b.headline().startswith(f"North East ranks {ordinal(b.rank)} of 12")
+    assert 1 <= b.rank_interval["lo"] <= b.rank_interval["median"] <= b.rank_interval["hi"] <= 12
+    # the scenario moves only this region: first-year uplift = gap x population
+    assert b.scenario.first_year_uplift_gbp == pytest.approx(b.gva["gap_gbp"])
+    kf = key_figures(b).set_index("measure")["value"]
+    assert kf["Digital GVA per person (techUK 2023)"] == "£1,561"
+    assert kf["techUK's published 2023 index rank"] == "9th"
+
+
+def test_briefing_same_seed_same_numbers(data):
+    a = build_briefing(data, "Wales", n_samples=64, sobol_n=0, seed=7)
+    b = build_briefing(data, "Wales", n_samples=64, sobol_n=0, seed=7)
+    assert a.rank_interval == b.rank_interval
+
+
+def test_unknown_area(data):
+    with pytest.raises(UnknownAreaError, match="Did you mean 'Wales'"):
+        build_briefing(data, "Wales?", n_samples=0, sobol_n=0)
+
+
+def test_component_profile_verdicts_on_constructed_scores():
+    class R:  # the two frames component_profile reads
+        component_scores = pd.DataFrame({"digital_skills": [80.0, 50.0, 20.0],
+                                         "trade_support": [52.0, 50.0, 48.0]},
+                                        index=["TLC", "TLD", "TLE"])
+        component_ranks = component_scores.rank(ascending=False, method="min")
+    prof = component_profile(R, "TLC").set_index("component_id")
+    assert prof.loc["digital_skills", "uk_median"] == 50.0
+    assert prof.loc["digital_skills", "difference"] == 30.0
+    assert prof.loc["digital_skills", "verdict"] == "strength"
+    assert prof.loc["trade_support", "verdict"] == "around the median"
+    assert prof.loc["data_ecosystems", "verdict"] == "no data"
+    assert np.isnan(prof.loc["data_ecosystems", "score"])
+    assert component_profile(R, "TLE").set_index("component_id").loc[
+        "digital_skills", "verdict"] == "weakness"
