@@ -319,34 +319,45 @@ def get_sobol_convergence(
     return pd.concat(frames, ignore_index=True)
 
 
-def summarise_convergence(convergence: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
+def summarise_convergence(convergence: pd.DataFrame, tol: float = 0.05,
+                          rel_min_variance: float = 0.05) -> pd.DataFrame:
     """Largest change of S1 and ST between successive doublings of N, per output.
+
+    Indices of a unit whose output hardly varies (e.g. a region that holds the same rank in 98 %
+    of methods) apportion a tiny variance made of rare events, and converge slowly without
+    mattering. Units whose variance is below ``rel_min_variance`` times the median variance over
+    units are therefore left out of the verdict (and counted in ``units_left_out``).
 
     Parameters
     ----------
     convergence : DataFrame
         From :func:`get_sobol_convergence`.
     tol : float
-        Indices are called stable when no S1 or ST moves by more than ``tol`` at the last doubling.
+        Indices are called stable when no S1 or ST moves by more than ``tol`` at that doubling.
+    rel_min_variance : float
+        Relative variance below which a unit is left out of the verdict (0 keeps every unit).
 
     Returns
     -------
     DataFrame
-        ``output, n_from, n_to, max_abs_change_S1, max_abs_change_ST, stable``.
+        ``output, n_from, n_to, max_abs_change_S1, max_abs_change_ST, stable, units_left_out``.
     """
     rows = []
     ns = sorted(convergence["n"].unique())
-    key = ["output", "unit", "factor"]
+    key = ["unit", "factor"]
     for out_name, d in convergence.groupby("output", sort=False):
+        full = d[d["n"] == ns[-1]].groupby("unit")["variance"].first()
+        keep = full.index[full >= rel_min_variance * full[full > 0].median()] \
+            if (full > 0).any() else full.index[:0]
+        d = d[d["unit"].isin(keep)]
         for a, b in zip(ns[:-1], ns[1:]):
             da = d[d["n"] == a].set_index(key)
             db = d[d["n"] == b].set_index(key)
             ch1 = float(np.nanmax(np.abs(db["S1"] - da["S1"]).to_numpy(), initial=0.0))
             cht = float(np.nanmax(np.abs(db["ST"] - da["ST"]).to_numpy(), initial=0.0))
-            rows.append((out_name, a, b, ch1, cht, max(ch1, cht) <= tol))
-    return pd.DataFrame(
-        rows, columns=["output", "n_from", "n_to", "max_abs_change_S1", "max_abs_change_ST", "stable"]
-    )
+            rows.append((out_name, a, b, ch1, cht, max(ch1, cht) <= tol, len(full) - len(keep)))
+    return pd.DataFrame(rows, columns=["output", "n_from", "n_to", "max_abs_change_S1",
+                                       "max_abs_change_ST", "stable", "units_left_out"])
 
 
 def rate_impact(st: float, thresholds: Mapping[str, float] = IMPACT_THRESHOLDS) -> str:
@@ -428,7 +439,8 @@ def ishigami(x1: np.ndarray, x2: np.ndarray, x3: np.ndarray, a: float = 7.0, b: 
 
 def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str = "rank",
                     names: Mapping[str, str] | None = None,
-                    factor_labels: Mapping[str, str] | None = None, ncols: int = 4):
+                    factor_labels: Mapping[str, str] | None = None, ncols: int = 4,
+                    max_label: int = 42):
     """Per-region bars: total index (light, with 95 % CI) and first-order index (dark) per factor.
 
     Parameters
@@ -454,6 +466,7 @@ def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str 
                              sharex=True, sharey=True, squeeze=False)
     y = np.arange(len(factors))
     flabels = [factor_labels.get(f, f) if factor_labels else f for f in factors]
+    flabels = [t if len(t) <= max_label else t[: max_label - 3] + "..." for t in flabels]
     for k, ax in enumerate(axes.flat):
         if k >= len(units):
             ax.set_visible(False)
@@ -472,10 +485,11 @@ def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str 
         ax.set_xlim(0, 1.05)
         ax.grid(axis="x", alpha=0.3)
     axes.flat[0].invert_yaxis()  # shared y: first factor at the top of every panel
-    axes.flat[0].legend(fontsize=7, frameon=False, loc="lower right")
-    fig.suptitle(title)
-    fig.supxlabel("Sobol' index: share of the variance of the region's " + output)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    handles, leg_labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, leg_labels, fontsize=8, frameon=False, loc="upper right", ncols=2)
+    fig.suptitle(title, x=0.02, ha="left")
+    fig.supxlabel("Sobol' index: share of the variance of the region's " + output, fontsize=9)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.96))
     add_source(fig, source)
     return fig
 

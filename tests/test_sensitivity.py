@@ -78,6 +78,7 @@ def test_convergence_summary_shrinks_and_flags_stability():
     assert sorted(res.convergence["n"].unique()) == [512, 1024, 2048, 4096]
     s = summarise_convergence(res.convergence, tol=0.05)
     assert len(s) == 3 and bool(s["stable"].iloc[-1])
+    assert s["units_left_out"].tolist() == [0, 0, 0]
     # the full-N row of the convergence table equals the main result
     full = res.convergence[res.convergence["n"] == 4096].drop(columns="n").reset_index(drop=True)
     pd.testing.assert_frame_equal(full, res.indices)
