@@ -178,3 +178,13 @@ def constant_indicators(x: np.ndarray) -> np.ndarray:
     """Boolean ``(..., I)``: indicators with fewer than two distinct values among the areas."""
     mask, n, lo, hi = _masked_stats(np.asarray(x, dtype=float))
     return (n < 2) | ~(hi > lo)
+
+
+#: Plain-English unit of the scores each normalisation produces (for chart axes).
+SCORE_UNITS: dict[str, str] = {
+    "minmax": "score, 0 (lowest region) to 100 (highest)",
+    "zscore": "z-score (standard deviations from the mean region)",
+    "rank": "rank score, 0 (last) to 100 (first)",
+    "distance_to_median": "index, median region = 100",
+    "goalposts": "score against fixed goalposts, 0 to 100",
+}
