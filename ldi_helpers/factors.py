@@ -21,9 +21,10 @@ factor, so a weight vector counts as one factor in the Sobol' indices), draws se
 designs and decodes a design into per-sample settings, a ``dict`` mapping each factor name to an
 array with one entry (or one row) per sample.
 
-The default factor set for the Local Digital Index is built by
-:func:`ldi_helpers.uncertainty.default_factors` from the data and the default specification; this
-module holds only the generic machinery and is independent of the index engine.
+The default factor set for the Local Digital Index is built by :func:`default_factors` from the data
+and a methodology specification, and :func:`spec_for_sample` turns one sampled row into a
+:class:`~ldi_helpers.spec.MethodSpec` (the per-sample reference the vectorised engine is checked
+against).
 """
 from __future__ import annotations
 

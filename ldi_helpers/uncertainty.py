@@ -462,7 +462,10 @@ def get_one_at_a_time(data: Any, spec: Any = None, factors: FactorSet | None = N
 
     * ``leave component out`` -- the index without one component (weights renormalised over
       the others);
-    * ``leave indicator out`` -- the index without one indicator;
+    * ``leave indicator out`` -- the index without one indicator (removed from the selection,
+      ``exclude_indicators``; the Monte Carlo proxy factors instead give a proxy weight 0, see
+      :func:`ldi_helpers.factors.spec_for_sample`, which differs only through screening,
+      score-level imputation donors and the geometric-mean shift);
     * ``alternative method`` -- each non-default alternative of every discrete factor in
       ``factors`` alone (default: :func:`ldi_helpers.factors.default_factors`; proxy-inclusion
       factors are covered by "leave indicator out" and weight factors are continuous, so both
