@@ -18,6 +18,8 @@ component score that lifts it at least one rank (vectorised: a grid of candidate
 components at once, then bisection). The search runs up to the top of the score scale (100 for
 minmax, rank and goalposts) or, on unbounded scales (zscore, distance_to_median), up to the best
 area's score on that component; beyond that the improvement is reported as not reachable.
+"Gaining a rank" means a smaller rank number under the spec's tie rule: with the default "min"
+rule, drawing level with the area above already shares its rank and counts as a gain.
 """
 from __future__ import annotations
 

@@ -122,3 +122,21 @@ def test_bad_inputs(prepared, kwargs, match):
 def test_choices_from_specs_rejects_fixed_fields(prepared):
     with pytest.raises(BatchError, match="indicator_coverage"):
         choices_from_specs(prepared, [default_spec().replace(indicator_coverage=0.5)])
+
+
+def test_agrees_with_build_index_on_the_curated_data():
+    """End to end on the real curated tables (skipped when they have not been built)."""
+    from ldi_helpers.errors import DataValidationError
+    from ldi_helpers.load import load_data
+    try:
+        real = load_data()
+    except DataValidationError:
+        pytest.skip("curated data not built")
+    p = prepare_batch(real)
+    specs = [default_spec().replace(**v) for v in VARIANTS[:5]]
+    choices, wc, wi = choices_from_specs(p, specs)
+    res = evaluate_batch(p, choices, wc, wi)
+    for k, s in enumerate(specs):
+        r = build_index(real, s)
+        np.testing.assert_allclose(res.scores[k], r.composite.to_numpy(), rtol=0, atol=1e-9)
+        np.testing.assert_array_equal(res.ranks[k], r.ranks.to_numpy())
