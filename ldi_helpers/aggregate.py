@@ -111,31 +111,28 @@ def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
         raise SpecError(f"unknown component aggregation {method!r}; valid choices are: "
                         + ", ".join(COMPONENT_AGGREGATIONS))
     comp_index = np.asarray(comp_index)
-    n_a, n_i = z.shape
     mask = ~np.isnan(z)
-    onehot = comp_index[:, None] == np.arange(n_components)[None, :]      # (I, C)
-    if method == "arithmetic":
-        vals = np.where(mask, z, 0.0)
-        shift = np.zeros(n_components)
-    else:
-        shift = np.array([float(geometric_shift(z[:, comp_index == c]))
-                          for c in range(n_components)])
-        zs = z + shift[comp_index][None, :]
-        vals = np.where(mask, np.log(np.where(mask, zs, 1.0)), 0.0)
-    # (I, A*C) design matrices: one matrix product gives every component for every sample
-    m_val = (vals.T[:, :, None] * onehot[:, None, :]).reshape(n_i, n_a * n_components)
-    num = (w @ m_val).reshape(-1, n_a, n_components)
-    # denominators: full component weight, minus the weight of the area's missing indicators
-    den = np.broadcast_to((w @ onehot.astype(float))[:, None, :], num.shape)
-    gaps = np.flatnonzero(~mask.all(axis=0))
-    if gaps.size:
-        m_miss = (~mask.T[gaps, :, None] & onehot[gaps, None, :]).reshape(gaps.size, -1)
-        den = den - (w[:, gaps] @ m_miss.astype(float)).reshape(num.shape)
-    ok = den > 0
-    val = num / np.where(ok, den, 1.0)
-    if method == "geometric":
-        val = np.exp(val) - shift
-    return np.where(ok, val, np.nan)
+    out = np.empty((w.shape[0], n_components, z.shape[0]))
+    for c in range(n_components):
+        cols = np.flatnonzero(comp_index == c)
+        zc, mc, wc = z[:, cols], mask[:, cols], w[:, cols]
+        if method == "arithmetic":
+            vals, shift = np.where(mc, zc, 0.0), 0.0
+        else:
+            shift = float(geometric_shift(zc))
+            vals = np.where(mc, np.log(np.where(mc, zc + shift, 1.0)), 0.0)
+        num = wc @ vals.T                                               # (S, A)
+        # denominator: the component's full weight minus the weight of the area's gaps
+        den = np.broadcast_to(wc.sum(axis=1)[:, None], num.shape)
+        gaps = np.flatnonzero(~mc.all(axis=0))
+        if gaps.size:
+            den = den - wc[:, gaps] @ (~mc[:, gaps]).T.astype(float)
+        ok = den > 0
+        val = num / np.where(ok, den, 1.0)
+        if method == "geometric":
+            val = np.exp(val) - shift
+        out[:, c, :] = np.where(ok, val, np.nan)
+    return out.transpose(0, 2, 1)
 
 
 def aggregate(v: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
