@@ -165,9 +165,10 @@ def rank_scores(scores: np.ndarray, ties: str = "min") -> np.ndarray:
     ok = ~np.isnan(s)
     a = s[..., :, None]
     b = s[..., None, :]
-    both = ok[..., :, None] & ok[..., None, :]
-    greater = ((b > a) & both).sum(axis=-1)
-    equal = ((b == a) & both).sum(axis=-1)
+    # comparisons with NaN are False, so NaN scores never count as greater or equal
+    greater = (b > a).sum(axis=-1)
+    both = ok[..., :, None] & ok[..., None, :] if ties != "min" else None
+    equal = ((b == a) & both).sum(axis=-1) if ties != "min" else None
     if ties == "min":
         r = 1.0 + greater
     elif ties == "max":
