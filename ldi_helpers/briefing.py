@@ -224,6 +224,67 @@ def indicator_sources(data, result: IndexResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _cache_key(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int) -> str:
+    import hashlib
+    import json
+
+    from .load import data_fingerprint
+
+    blob = json.dumps({"data": data_fingerprint(data.data_dir), "spec": spec.to_dict(),
+                       "n": n_samples, "sobol_n": sobol_n, "seed": seed, "v": 1},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int) -> dict:
+    """Monte Carlo rank intervals and Sobol indices of every region's rank (all regions at once).
+
+    The result depends only on the data, the spec, the sample sizes and the seed, and is the same
+    for every region, so when ``$LDI_CACHE_DIR`` is set (``ldi run`` sets it to a folder private
+    to the run) it is computed once and reused by the run's other regional reports. Cached and
+    recomputed results are identical.
+
+    Returns
+    -------
+    dict
+        ``intervals`` (DataFrame indexed by ITL1 code: nominal_rank, median_rank, rank_lo,
+        rank_hi, ...), ``sobol`` (tidy indices, or None), ``labels`` (factor -> label).
+    """
+    import os
+    import pickle
+    from pathlib import Path
+
+    cache_dir = os.environ.get("LDI_CACHE_DIR")
+    path = None
+    if cache_dir:
+        path = Path(cache_dir) / f"uncertainty-{_cache_key(data, spec, n_samples, sobol_n, seed)}.pkl"
+        if path.is_file():
+            with path.open("rb") as fh:
+                return pickle.load(fh)  # noqa: S301 - written by this run, in its own folder
+    from .factors import default_factors
+    from .uncertainty import make_batch_model, run_monte_carlo
+
+    factors = default_factors(data, spec)
+    model = make_batch_model(data, factors, spec)
+    out: dict = {"intervals": None, "sobol": None,
+                 "labels": {f.name: f.label for f in factors}}
+    if n_samples:
+        out["intervals"] = run_monte_carlo(model, factors, n_samples, seed,
+                                           list(ITL1_CODES)).intervals()
+    if sobol_n:
+        from .sensitivity import get_sobol_indices
+
+        out["sobol"] = get_sobol_indices(model, factors, sobol_n, seed, list(ITL1_CODES),
+                                         num_resamples=50).indices
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        with tmp.open("wb") as fh:
+            pickle.dump(out, fh)
+        os.replace(tmp, path)
+    return out
+
+
 def build_briefing(data, area: str, spec_overrides: dict | None = None,
                    scenario_overrides: dict | None = None, n_samples: int = 2000,
                    sobol_n: int = 256, seed: int = 20231) -> Briefing:
@@ -255,24 +316,15 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
     assumptions = None
     notes: list[str] = []
     if n_samples or sobol_n:
-        from .factors import default_factors
-        from .uncertainty import make_batch_model, run_monte_carlo
-
-        factors = default_factors(data, spec)
-        model = make_batch_model(data, factors, spec)
-        if n_samples:
-            mc = run_monte_carlo(model, factors, n_samples, seed, list(ITL1_CODES))
-            row = mc.intervals().loc[code]
+        unc = rank_uncertainty(data, spec, n_samples, sobol_n, seed)
+        if unc["intervals"] is not None:
+            row = unc["intervals"].loc[code]
             interval = {"median": int(round(float(row["median_rank"]))),
                         "lo": int(row["rank_lo"]), "hi": int(row["rank_hi"]), "n": n_samples}
-        if sobol_n:
-            from .sensitivity import get_sobol_indices
-
-            sob = get_sobol_indices(model, factors, sobol_n, seed, list(ITL1_CODES),
-                                    num_resamples=50)
-            d = sob.indices
+        if unc["sobol"] is not None:
+            d = unc["sobol"]
             d = d[(d["output"] == "rank") & (d["unit"] == code)]
-            labels = {f.name: f.label for f in factors}
+            labels = unc["labels"]
             assumptions = (d.assign(assumption=d["factor"].map(labels).fillna(d["factor"]))
                            [["assumption", "S1", "ST"]]
                            .sort_values("ST", ascending=False, na_position="last")

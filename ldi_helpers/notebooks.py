@@ -146,7 +146,8 @@ def _stderr_outputs(nb_path: Path) -> list[str]:
 
 
 def execute_notebook(
-    source: Path, output: Path, parameters: dict | None = None, timeout: int = CELL_TIMEOUT
+    source: Path, output: Path, parameters: dict | None = None, timeout: int = CELL_TIMEOUT,
+    env: dict | None = None,
 ) -> RunResult:
     """Execute a notebook headlessly with papermill in its own process.
 
@@ -160,6 +161,8 @@ def execute_notebook(
         Values injected after the ``parameters`` cell (checked against its declared names).
     timeout : int
         Seconds allowed per cell.
+    env : dict, optional
+        Extra environment variables for the notebook's process (e.g. ``LDI_CACHE_DIR``).
 
     Returns
     -------
@@ -180,7 +183,7 @@ def execute_notebook(
         "-f", param_file, "--cwd", str(source.parent), "--execution-timeout", str(timeout),
         "--no-progress-bar", "--log-level", "ERROR", "-k", "python3",
     ]
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONHASHSEED="0", **(env or {}))
     env.pop("MPLBACKEND", None)  # the kernel's inline backend stores the figures
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)

@@ -33,6 +33,11 @@ _PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "SALib", "matplotlib", "
              "papermill", "nbconvert", "nbclient", "pandera", "ldi-workbench")
 
 
+#: Start order of the notebooks in a run (longest-running first).
+_EXPECTED_ORDER = {"sensitivity": 0, "data_overview": 1, "growth": 2, "index": 3,
+                   "regional_report": 4, "component": 5}
+
+
 @dataclass(frozen=True)
 class Job:
     """One notebook execution: which notebook, the output stem, its parameters, its kind."""
@@ -195,13 +200,17 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
             src = NOTEBOOKS[job.notebook].path
             sub = "reports" if job.kind == "report" else "analysis"
             executed = staging / "notebooks" / f"{job.stem}.ipynb"
-            res = execute_notebook(src, executed, job.parameters)
+            res = execute_notebook(src, executed, job.parameters,
+                                   env={"LDI_CACHE_DIR": str(staging / ".cache")})
             if res.ok:
                 render_html(executed, staging / sub / f"{job.stem}.html", job.title)
             return res
 
+        # Longest first (sensitivity, then the other analyses, then reports), so that no long
+        # notebook starts last and leaves the other workers idle.
+        order = sorted(jobs, key=lambda j: _EXPECTED_ORDER.get(j.notebook, 9))
         with ThreadPoolExecutor(max_workers=jobs_in_parallel) as pool:
-            futures = {pool.submit(one, job): job for job in jobs}
+            futures = {pool.submit(one, job): job for job in order}
             bar = tqdm(total=len(jobs), desc="ldi run", unit="notebook", disable=not progress)
             for fut in as_completed(futures):
                 job = futures[fut]
@@ -230,6 +239,7 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                 for j, r in zip(jobs, ordered)
             ],
         }
+        shutil.rmtree(staging / ".cache", ignore_errors=True)  # private to this run
         write_index_page(staging / "index.html", manifest)
         dump_json(manifest, staging / "manifest.json")
         _publish(staging, output_dir, last=("index.html", "manifest.json"))

@@ -85,3 +85,20 @@ def test_component_profile_verdicts_on_constructed_scores():
     assert np.isnan(prof.loc["data_ecosystems", "score"])
     assert component_profile(R, "TLE").set_index("component_id").loc[
         "digital_skills", "verdict"] == "weakness"
+
+
+def test_uncertainty_cache_gives_identical_results(data, tmp_path, monkeypatch):
+    from ldi_helpers.briefing import rank_uncertainty
+    from ldi_helpers.spec import default_spec
+
+    fresh = rank_uncertainty(data, default_spec(), 64, 0, 3)
+    monkeypatch.setenv("LDI_CACHE_DIR", str(tmp_path))
+    first = rank_uncertainty(data, default_spec(), 64, 0, 3)
+    files = list(tmp_path.glob("uncertainty-*.pkl"))
+    assert len(files) == 1
+    second = rank_uncertainty(data, default_spec(), 64, 0, 3)
+    pd.testing.assert_frame_equal(first["intervals"], fresh["intervals"])
+    pd.testing.assert_frame_equal(second["intervals"], fresh["intervals"])
+    # a different seed is a different cache entry
+    rank_uncertainty(data, default_spec(), 64, 0, 4)
+    assert len(list(tmp_path.glob("uncertainty-*.pkl"))) == 2
