@@ -1,0 +1,41 @@
+"""Notebook parameter discovery and checking (used by `ldi run` before anything executes)."""
+import pytest
+
+from ldi_helpers.errors import LDIError
+from ldi_helpers.notebooks import NOTEBOOKS, check_parameters, default_runs, notebook_parameters
+
+
+def test_every_committed_notebook_has_a_documented_parameters_cell():
+    for nb in NOTEBOOKS.values():
+        assert nb.path.exists(), nb.filename
+        params = notebook_parameters(nb.path)
+        assert params, f"{nb.filename} has no parameters cell"
+        src = next(c.source for c in __import__("nbformat").read(nb.path, 4).cells
+                   if "parameters" in c.metadata.get("tags", []))
+        for line in src.splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                assert "#" in line, f"{nb.filename}: parameter line without a comment: {line}"
+
+
+def test_report_parameters():
+    p = notebook_parameters(NOTEBOOKS["regional_report"].path)
+    assert p["area"] == "North East" and p["spec_overrides"] == {}
+
+
+def test_unknown_parameter_is_named_with_the_valid_ones():
+    with pytest.raises(LDIError, match=r"unknown parameter 'aera' for 50_regional_report.ipynb; "
+                                       r"valid parameters: area, n_samples"):
+        check_parameters(NOTEBOOKS["regional_report"].path, {"aera": "Wales"})
+
+
+def test_wrong_parameter_type_is_named():
+    with pytest.raises(LDIError, match=r"parameter 'n_samples' of 50_regional_report.ipynb must be "
+                                       r"int, got str 'many'"):
+        check_parameters(NOTEBOOKS["regional_report"].path, {"n_samples": "many"})
+    check_parameters(NOTEBOOKS["regional_report"].path, {"n_samples": 10, "area": "Wales"})
+
+
+def test_component_notebook_runs_once_per_component():
+    runs = default_runs()
+    comps = [r[2]["component"] for r in runs if r[0] == "component"]
+    assert len(comps) == 8 and len(set(comps)) == 8
