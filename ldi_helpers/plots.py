@@ -84,7 +84,7 @@ def plot_tile_map(
     pos = _tile_positions(tiles)
     own_fig = ax is None
     if own_fig:
-        fig, ax = plt.subplots(figsize=(5.2, 6.2))
+        fig, ax = plt.subplots(figsize=(6.0, 5.0))
     else:
         fig = ax.figure
     finite = values[np.isfinite(values)]
@@ -219,7 +219,7 @@ def plot_indicator_tiles(data, indicator_ids: list[str], title: str,
     n = len(indicator_ids)
     cols = min(3, max(n, 1))
     rows = max(1, math.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.3 * cols, 4.9 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.2 * rows), squeeze=False)
     for ax, ind in zip(axes.flat, indicator_ids):
         m = meta.loc[ind]
         name = textwrap.fill(str(m["name"]), 42)
