@@ -236,7 +236,8 @@ def _cache_key(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int) 
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int) -> dict:
+def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int,
+                     cache_dir=None) -> dict:
     """Monte Carlo rank intervals and Sobol indices of every region's rank (all regions at once).
 
     The result depends only on the data, the spec, the sample sizes and the seed, and is the same
@@ -254,7 +255,7 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
     import pickle
     from pathlib import Path
 
-    cache_dir = os.environ.get("LDI_CACHE_DIR")
+    cache_dir = cache_dir or os.environ.get("LDI_CACHE_DIR")
     path = None
     if cache_dir:
         path = Path(cache_dir) / f"uncertainty-{_cache_key(data, spec, n_samples, sobol_n, seed)}.pkl"

@@ -143,6 +143,26 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def _cached_intervals(cache_dir: Path, params: dict):
+    """Rank intervals the run's regional reports computed (default report settings), if any."""
+    if not cache_dir.is_dir():
+        return None
+    from .briefing import rank_uncertainty
+    from .load import load_data
+    from .notebooks import notebook_parameters
+    from .spec import coerce_spec
+
+    defaults = notebook_parameters(NOTEBOOKS["regional_report"].path)
+    spec = coerce_spec(params.get("spec") or {})
+    key_args = (defaults["n_samples"], defaults["sobol_n"], defaults["seed"])
+    from .briefing import _cache_key
+
+    data = load_data()
+    if not (cache_dir / f"uncertainty-{_cache_key(data, spec, *key_args)}.pkl").is_file():
+        return None
+    return rank_uncertainty(data, spec, *key_args, cache_dir=cache_dir)["intervals"]
+
+
 def _publish(staging: Path, output_dir: Path, last: tuple[str, ...]) -> None:
     """Move staged items into output_dir, replacing older ones; ``last`` items move at the end."""
     items = sorted(staging.iterdir(), key=lambda p: (p.name in last, p.name))
@@ -239,8 +259,9 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                 for j, r in zip(jobs, ordered)
             ],
         }
+        write_index_page(staging / "index.html", manifest,
+                         intervals=_cached_intervals(staging / ".cache", params or {}))
         shutil.rmtree(staging / ".cache", ignore_errors=True)  # private to this run
-        write_index_page(staging / "index.html", manifest)
         dump_json(manifest, staging / "manifest.json")
         _publish(staging, output_dir, last=("index.html", "manifest.json"))
     except BaseException:

@@ -26,8 +26,8 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _rank_table_and_map() -> tuple[str, str]:
-    """HTML rows of the default index ranks and a base64 tile map, or a note if unavailable."""
+def _rank_table_and_map(spec_overrides: dict | None = None) -> tuple[dict, str]:
+    """Ranks under the run's spec (ITL1 code -> rank) and a base64 tile map of them."""
     try:
         import matplotlib.pyplot as plt
 
@@ -38,7 +38,7 @@ def _rank_table_and_map() -> tuple[str, str]:
     except ImportError:
         return "", ""
     data = load_data()
-    result = build_index(data, default_spec())
+    result = build_index(data, spec_overrides or default_spec())
     ranks = result.ranks
     fig = plot_tile_map(ranks, "LDI rank (open reconstruction, 1 = strongest)", "rank",
                         "workbench index built from ONS, Ofcom, HESA and other open data",
@@ -50,8 +50,17 @@ def _rank_table_and_map() -> tuple[str, str]:
     return ranks.to_dict(), img
 
 
-def write_index_page(path: Path, manifest: dict) -> Path:
+def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     """Write the run's index page: tile map of ranks, table of regions, links, failures.
+
+    Parameters
+    ----------
+    path : Path
+    manifest : dict
+        The run manifest (jobs, params, run id, commit).
+    intervals : DataFrame, optional
+        Rank intervals by ITL1 code (``rank_lo``, ``rank_hi``) computed by the run's reports;
+        shown beside each rank when given.
 
     Every piece of text from data or parameters is HTML-escaped.
     """
@@ -60,7 +69,7 @@ def write_index_page(path: Path, manifest: dict) -> Path:
     analyses = [j for j in jobs if j["kind"] == "analysis"]
     failures = [j for j in jobs if not j["ok"]]
     try:
-        ranks, img = _rank_table_and_map()
+        ranks, img = _rank_table_and_map((manifest.get("params") or {}).get("spec"))
         rank_note = ""
     except Exception as exc:  # noqa: BLE001 - the page must still link what did run
         ranks, img = {}, ""
@@ -81,7 +90,9 @@ def write_index_page(path: Path, manifest: dict) -> Path:
                          f"{_e(j['error'])}</li>")
         parts.append("</ul>")
     parts.append("<div class='grid'><div><h2>Regional briefings</h2><table>"
-                 "<tr><th>Region</th><th class='num'>Rank</th><th>Briefing</th></tr>")
+                 "<tr><th>Region</th><th class='num'>Rank</th>"
+                 + ("<th>Likely range (5th-95th percentile)</th>" if intervals is not None else "")
+                 + "<th>Briefing</th></tr>")
     ordered = sorted(REGIONS, key=lambda r: (ranks.get(r.itl1_code, 99), r.name))
     for region in ordered:
         job = reports.get(region.name)
@@ -89,7 +100,14 @@ def write_index_page(path: Path, manifest: dict) -> Path:
                 else ("<span class='fail'>failed</span>" if job else "not run"))
         rank = ranks.get(region.itl1_code)
         rank_txt = f"{int(rank)}" if rank is not None and rank == rank else "n/a"
-        parts.append(f"<tr><td>{_e(region.name)}</td><td class='num'>{rank_txt}</td>"
+        rng = ""
+        if intervals is not None and region.itl1_code in intervals.index:
+            lo = int(intervals.loc[region.itl1_code, "rank_lo"])
+            hi = int(intervals.loc[region.itl1_code, "rank_hi"])
+            rng = f"<td>{lo}" + (f" to {hi}" if hi != lo else "") + "</td>"
+        elif intervals is not None:
+            rng = "<td>n/a</td>"
+        parts.append(f"<tr><td>{_e(region.name)}</td><td class='num'>{rank_txt}</td>{rng}"
                      f"<td>{link}</td></tr>")
     parts.append("</table></div>")
     if img:

@@ -37,6 +37,9 @@ def test_report_command_succeeds_and_publishes(report_run):
     assert (out / "reports" / "report_north-east.html").is_file()
     assert (out / "notebooks" / "report_north-east.ipynb").is_file()
     assert not list(out.glob(".staging-*")), "staging folder must be gone after a run"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Likely range (5th-95th percentile)" in index
+    assert ".cache" not in [p.name for p in out.iterdir()]
 
 
 def test_report_html_has_headline_rank_and_no_code(report_run):
@@ -47,6 +50,9 @@ def test_report_html_has_headline_rank_and_no_code(report_run):
                     for o in c.get("outputs", []) if o.get("name") == "stdout"
                     and "ranks" in o.get("text", ""))
     rank = re.search(r"ranks (\d+\w\w) of 12", headline).group(1)
+    interval = re.search(r"between (\d+)\w\w and (\d+)\w\w", headline).groups()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"<td>{interval[0]} to {interval[1]}</td>" in index, "index page range = report range"
     assert "North East ranks" in page and f"ranks {rank} of 12" in page
     for code_sign in ("build_briefing(", "import matplotlib", "plt.show()", "In&nbsp;[",
                       "Traceback", "Warning:",
