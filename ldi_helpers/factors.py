@@ -272,6 +272,24 @@ class WeightsFactor(Factor):
         return f"Dirichlet centred on the default weights, concentration {self.concentration:g}"
 
 
+#: Reader words for the method ids among the choices of a factor (``FactorSet.table``). Choices not
+#: listed (``rank``, ``goalposts``, ``arithmetic``, thresholds) are shown as they are.
+CHOICE_WORDS: dict[str, str] = {
+    "minmax": "min-max", "zscore": "z-score", "distance_to_median": "distance to median",
+    "copeland": "Copeland (pairwise wins)", "indicator_mean": "indicator mean",
+    "indicator_median": "indicator median", "group_mean": "group mean",
+    "component_mean": "component mean", "component_median": "component median",
+    "log": "logarithmic transform",
+}
+
+
+def _choice_words(f: "ChoiceFactor") -> list[str]:
+    """Reader labels of a choice factor's alternatives (its own labels when it has them)."""
+    if f.choice_labels is not None:
+        return list(f.choice_labels)
+    return [CHOICE_WORDS.get(str(c), str(c)) for c in f.choices]
+
+
 @dataclass(frozen=True)
 class FactorSet:
     """An ordered, named collection of factors: the uncertain inputs of one analysis.
@@ -342,22 +360,47 @@ class FactorSet:
             "groups": groups,
         }
 
-    def table(self) -> "Any":
-        """A tidy table of the factors: name, label, distribution, nominal setting, description."""
+    def table(self, names: Mapping[str, str] | None = None) -> "Any":
+        """A tidy table of the factors: name, label, distribution, nominal setting, description.
+
+        The ``label``, ``distribution``, ``nominal`` and ``description`` columns are reader text:
+        method choices in words (:data:`CHOICE_WORDS`, e.g. ``"min-max"`` for ``"minmax"``),
+        weights shown as ``"equal weights"`` when they are all equal, and components by name.
+
+        Parameters
+        ----------
+        names : mapping, optional
+            Indicator id -> display name, for unequal indicator weights (ids otherwise).
+        """
         import pandas as pd
 
+        from .components import COMPONENTS
+
+        names = {**COMPONENTS, **dict(names or {})}
         rows = []
         for f in self.factors:
             nominal = f.nominal()
+            distribution = f.distribution()
             if isinstance(f, ChoiceFactor):
-                nominal = f.labels[nominal]
+                words = _choice_words(f)
+                nominal = words[nominal]
+                distribution = "each equally likely: " + ", ".join(words)
             elif isinstance(f, WeightsFactor):
-                nominal = ", ".join(f"{e}={w:.3f}" for e, w in zip(f.entries, f.nominal()))
+                w = np.asarray(nominal, dtype=float)
+                nominal = ("equal weights" if np.allclose(w, w[0]) else
+                           ", ".join(f"{names.get(e, e)}: {x:.3f}" for e, x in zip(f.entries, w)))
+                if f.method == "uniform":
+                    distribution = (f"each weight multiplied by a random factor between "
+                                    f"{1 - f.spread:g} and {1 + f.spread:g}, then rescaled to "
+                                    "sum to one")
+                else:
+                    distribution = ("random weights centred on the default weights (Dirichlet, "
+                                    f"concentration {f.concentration:g})")
             rows.append(
                 {
                     "factor": f.name,
                     "label": f.label,
-                    "distribution": f.distribution(),
+                    "distribution": distribution,
                     "nominal": nominal,
                     "description": f.description,
                 }
@@ -470,6 +513,13 @@ def alternative_periods(data: Any, spec: Any = None) -> dict[str, str]:
     return out
 
 
+def _ind_name(meta: Any, ind: str) -> str:
+    """Display name of an indicator from the metadata (indexed by id), or the id."""
+    if "name" in meta.columns and ind in meta.index and str(meta.loc[ind, "name"]).strip():
+        return str(meta.loc[ind, "name"])
+    return ind
+
+
 def _spec_indicators(data: Any, spec: Any) -> list[str]:
     """Indicator ids the spec selects before screening (component not 'context', not excluded)."""
     meta = data.indicators
@@ -560,7 +610,7 @@ def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_
                       spread=weight_spread),
         WeightsFactor("indicator_weights", "Indicator weights within components",
                       f"Each indicator's weight within its component varies by +/-{weight_spread:.0%}"
-                      " (the engine renormalises within each component).",
+                      ", then the weights are rescaled to sum to one within each component.",
                       entries=tuple(inds), base=tuple(float(iw.get(i, 1.0)) for i in inds),
                       spread=weight_spread),
         choice("imputation", "Imputation of missing values",
@@ -580,7 +630,7 @@ def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_
             name = str(meta.loc[ind, "name"]) if "name" in meta.columns else ind
             factors.append(ChoiceFactor(
                 f"{INCLUDE_PREFIX}{ind}", f"Include proxy: {name}",
-                f"Whether the proxy indicator {ind} ({name}) is used at all.",
+                f"Whether the proxy indicator \"{name}\" is used at all.",
                 choices=(True, False), default=True, choice_labels=("included", "left out")))
     alt = alternative_periods(data, spec)
     if alt:
@@ -589,7 +639,7 @@ def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_
             "period", "Data period",
             "Each indicator at its default (latest well-covered) period, or every indicator with "
             "an earlier or later release at its nearest alternative period: "
-            + ", ".join(f"{k} {v}" for k, v in alt_pairs) + ".",
+            + "; ".join(f"{_ind_name(meta, k)}: {v}" for k, v in alt_pairs) + ".",
             choices=((), alt_pairs), default=(), choice_labels=("default", "alternative")))
     fs = FactorSet(tuple(factors))
     return fs.select(names)

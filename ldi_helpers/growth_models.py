@@ -623,21 +623,35 @@ def describe_comparison(stats_: dict) -> str:
             "were not published.")
 
 
-def describe_index_relation(table: pd.DataFrame, gva_indicators: list[str]) -> str:
-    """Plain-English reading of :func:`relate_index_to_digital_gva`, with the small-n caveat."""
+def describe_index_relation(table: pd.DataFrame, gva_indicators: list[str],
+                            indicator_names: dict[str, str] | None = None) -> str:
+    """Plain-English reading of :func:`relate_index_to_digital_gva`, with the small-n caveat.
+
+    Components are named as in :data:`ldi_helpers.components.COMPONENTS` and the GVA-based
+    indicators by ``indicator_names`` (indicator id -> name, e.g. from ``data.indicators``); an
+    indicator without a name is shown by its id.
+    """
+    from .components import COMPONENTS
+
+    names = dict(indicator_names or {})
     comp = table.set_index("measure")
     c = comp.loc["composite"]
     parts = comp.drop(index="composite").dropna(subset=["spearman_rho"])
     top = parts.sort_values("spearman_rho", ascending=False)
+
+    def cname(cid: str) -> str:
+        return COMPONENTS.get(cid, str(cid).replace("_", " "))
+
     text = (f"Across {int(c['n'])} regions the composite index and techUK's Digital GVA per "
             f"person move together (rank correlation {c['spearman_rho']:.2f}; "
             f"{c.get('spearman_rho_without_london', float('nan')):.2f} without London). "
-            f"Among the components the closest is {top.index[0].replace('_', ' ')} "
+            f"Among the components the closest is {cname(top.index[0])} "
             f"({top['spearman_rho'].iloc[0]:.2f}) and the weakest "
-            f"{top.index[-1].replace('_', ' ')} ({top['spearman_rho'].iloc[-1]:.2f}).")
+            f"{cname(top.index[-1])} ({top['spearman_rho'].iloc[-1]:.2f}).")
     if gva_indicators:
         text += (f" Part of this is mechanical: the index itself contains GVA-based indicators "
-                 f"({', '.join(gva_indicators)}), so it is not independent of the outcome.")
+                 f"({'; '.join(names.get(i, i) for i in gva_indicators)}), so it is not "
+                 "independent of the outcome.")
     text += (" Twelve observations support little: one region can make or break a correlation, "
              "several measures are compared without correcting for multiple testing, and "
              "association is not causation.")

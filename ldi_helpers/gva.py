@@ -233,6 +233,13 @@ def reproduce_techuk(data) -> Reproduction:
     )
 
 
+def _count_words(n: int) -> str:
+    """A count in words for reader text (``6`` -> ``"six"``; digits from 13 up)."""
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+             "eleven", "twelve")
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
 def reproduction_table(data) -> pd.DataFrame:
     """Each published figure beside the reproduced one, with the relative difference.
 
@@ -258,7 +265,9 @@ def reproduction_table(data) -> pd.DataFrame:
     for r in below.itertuples():
         rows.append((f"{r.region}: GVA uplift", "GBP per year", r.published_uplift_gbp,
                      r.uplift_gbp))
-    rows.append(("Total GVA uplift (six regions)", "GBP per year",
+    n_below = len(below)
+    rows.append((f"Total GVA uplift ({_count_words(n_below)} "
+                 f"{'region' if n_below == 1 else 'regions'})", "GBP per year",
                  headline(data, FACT_TOTAL), rep.total_uplift_gbp))
     rows.append((f"Cumulative to {rep.end_year} ({rep.cumulative_years} years "
                  f"{rep.start_year}-{rep.end_year}, no growth, no discounting)", "GBP",

@@ -218,6 +218,25 @@ class IndexResult:
         return out.sort_values(["rank", "index"], ascending=[True, False], kind="mergesort")
 
 
+#: Method ids in words, for the build log (read by people who never see the spec).
+_METHOD_WORDS = {"indicator_mean": "indicator mean", "indicator_median": "indicator median",
+                 "group_mean": "group mean", "component_mean": "component mean",
+                 "component_median": "component median", "log": "logarithmic transform"}
+
+
+def _region_names(codes) -> list[str]:
+    """Region names of area codes for the build log (the code where it is not an ITL1 region)."""
+    from .geography import UnknownAreaError, region_by_code
+
+    out = []
+    for code in codes:
+        try:
+            out.append(region_by_code(code).name)
+        except UnknownAreaError:
+            out.append(str(code))
+    return out
+
+
 def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
     """Build the index for ``spec`` from ``data`` (pure: inputs are not modified).
 
@@ -240,37 +259,40 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
     spec = coerce_spec(spec)
     st = stage(data, spec)
     log = list(st.notes)
+    area = _region_names(st.areas)
+    how = _METHOD_WORDS.get(spec.imputation, spec.imputation)
     imputed, treated, raw_mask, records = raw_option(st, spec.imputation, spec.treatment, spec)
     for j, ind in enumerate(st.indicators):
         for i in np.flatnonzero(raw_mask[:, j]):
-            log.append(("impute", ind, f"{st.areas[i]} imputed by {spec.imputation} "
+            log.append(("impute", ind, f"{area[i]}: value filled in with the {how} "
                         f"({imputed[i, j]:.6g})"))
         r = records[j]
         if r.action == "winsorised":
             log.append(("treat", ind, f"winsorised {len(r.points)} point(s) "
-                        f"({', '.join(st.areas[p] for p in r.points)}); skew {r.skew_before:.2f}"
-                        f" -> {r.skew_after:.2f}, kurtosis {r.kurtosis_before:.2f} -> "
+                        f"({', '.join(area[p] for p in r.points)}); skewness {r.skew_before:.2f}"
+                        f" to {r.skew_after:.2f}, kurtosis {r.kurtosis_before:.2f} to "
                         f"{r.kurtosis_after:.2f}"))
         elif r.action == "log":
-            log.append(("treat", ind, f"log-transformed; skew {r.skew_before:.2f} -> "
-                        f"{r.skew_after:.2f}"))
+            log.append(("treat", ind, f"logarithmic transform applied; skewness "
+                        f"{r.skew_before:.2f} to {r.skew_after:.2f}"))
         elif r.flagged:
-            log.append(("treat", ind, f"flagged (skew {r.skew_before:.2f}, kurtosis "
-                        f"{r.kurtosis_before:.2f}) but not treated (treatment={spec.treatment})"))
+            log.append(("treat", ind, f"flagged as skewed (skewness {r.skew_before:.2f}, kurtosis "
+                        f"{r.kurtosis_before:.2f}) but not treated (outlier treatment: "
+                        f"{_METHOD_WORDS.get(spec.treatment, spec.treatment)})"))
         if r.still_flagged and r.action in ("winsorised", "log"):
-            log.append(("treat", ind, "still flagged after treatment"))
+            log.append(("treat", ind, "still skewed after treatment"))
     if spec.normalisation == "goalposts" and spec.treatment != "none":
-        log.append(("treat", "all", "goalposts normalisation reads untreated values; the "
-                    "goalposts cap outliers"))
+        log.append(("treat", "all", "goalposts normalisation reads the untreated values; the "
+                    "fixed goalposts cap outliers themselves"))
     z, score_mask = indicator_scores(st, imputed, treated, spec.normalisation, spec.imputation)
     src = imputed if spec.normalisation == "goalposts" else treated
     if spec.normalisation != "goalposts":
         for j in np.flatnonzero(constant_indicators(src)):
-            log.append(("normalise", st.indicators[j], "constant across areas: neutral "
-                        "score given to every area"))
+            log.append(("normalise", st.indicators[j], "same value in every area: every area "
+                        "gets the neutral (middle) score"))
     for j, ind in enumerate(st.indicators):
         for i in np.flatnonzero(score_mask[:, j]):
-            log.append(("impute", ind, f"{st.areas[i]} score imputed by {spec.imputation} "
+            log.append(("impute", ind, f"{area[i]}: score filled in with the {how} "
                         f"({z[i, j]:.6g})"))
     w_ind, wn = indicator_weight_vector(st, spec, treated)
     w_comp, cn = component_weight_vector(st, spec)
@@ -281,9 +303,9 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
     comp_ranks = np.stack([rank_scores(comp[:, c], spec.rank_ties)
                            for c in range(len(st.components))], axis=1)
     for c, cid in enumerate(st.components):
-        miss = [st.areas[i] for i in np.flatnonzero(np.isnan(comp[:, c]))]
+        miss = [area[i] for i in np.flatnonzero(np.isnan(comp[:, c]))]
         if miss:
-            log.append(("aggregate", cid, f"no data for {', '.join(miss)}: composite uses "
+            log.append(("aggregate", cid, f"no data for {', '.join(miss)}: their index uses "
                         "their other components"))
     areas = pd.Index(st.areas, name="area_code")
     inds = pd.Index(st.indicators, name="indicator_id")

@@ -440,7 +440,7 @@ def ishigami(x1: np.ndarray, x2: np.ndarray, x3: np.ndarray, a: float = 7.0, b: 
 def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str = "rank",
                     names: Mapping[str, str] | None = None,
                     factor_labels: Mapping[str, str] | None = None, ncols: int = 4,
-                    max_label: int = 42):
+                    max_label: int = 34):
     """Per-region bars: total index (light, with 95 % CI) and first-order index (dark) per factor.
 
     Parameters
@@ -453,7 +453,13 @@ def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str 
         Which output's indices to show (``"rank"`` or ``"score"``).
     names, factor_labels : mapping, optional
         Display names of units and factors.
+    max_label : int
+        Characters per line of a factor label: longer labels are wrapped onto several lines (never
+        cut short, so two labels with the same beginning stay distinguishable); the rows, the
+        figure height and the left margin grow to fit them.
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     from .plots import add_source
@@ -462,11 +468,17 @@ def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str 
     units = list(pd.unique(d["unit"]))
     factors = list(pd.unique(d["factor"]))
     nrows = int(np.ceil(len(units) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 0.28 * len(factors) * nrows + 1.5),
+    flabels = [str(factor_labels.get(f, f)) if factor_labels else str(f) for f in factors]
+    flabels = [textwrap.fill(t, width=max(10, int(max_label)), break_long_words=False,
+                             break_on_hyphens=False) for t in flabels]
+    lines = [t.count("\n") + 1 for t in flabels]
+    # Row positions: each factor gets room for its label's lines (0.5 of a row per extra line).
+    heights = [1.0 + 0.5 * (n - 1) for n in lines]
+    y = np.cumsum([0.0] + heights[:-1]) + (np.asarray(heights) - 1.0) / 2
+    label_in = 0.065 * max(len(line) for t in flabels for line in t.splitlines()) + 0.3
+    panel_h = 0.28 * sum(heights) + 0.5
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols + label_in, panel_h * nrows + 1.2),
                              sharex=True, sharey=True, squeeze=False)
-    y = np.arange(len(factors))
-    flabels = [factor_labels.get(f, f) if factor_labels else f for f in factors]
-    flabels = [t if len(t) <= max_label else t[: max_label - 3] + "..." for t in flabels]
     for k, ax in enumerate(axes.flat):
         if k >= len(units):
             ax.set_visible(False)
@@ -482,6 +494,7 @@ def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str 
             label += " (rank never moves)"
         ax.set_title(label, fontsize=9)
         ax.set_yticks(y, flabels, fontsize=7)
+        ax.tick_params(axis="y", labelleft=k % ncols == 0)  # labels once per row of panels
         ax.set_xlim(0, 1.05)
         ax.grid(axis="x", alpha=0.3)
     axes.flat[0].invert_yaxis()  # shared y: first factor at the top of every panel

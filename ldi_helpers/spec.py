@@ -343,36 +343,99 @@ class MethodSpec:
             raise SpecError("spec YAML must be a mapping of field: value")
         return cls.from_dict(loaded)
 
-    def describe(self) -> str:
-        """Readable multi-line "method" box for reports and notebooks."""
-        inds = "all non-context indicators" if self.indicators is None else \
-            ", ".join(self.indicators)
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        """Readable multi-line "method" box for reports and notebooks.
+
+        One ``"Choice : setting"`` line per methodological choice, in plain English (no spec
+        field names or method ids), so the text can be shown to readers who never see the code.
+
+        Parameters
+        ----------
+        names : mapping, optional
+            Indicator id -> display name, used for indicators listed in the spec (selection,
+            exclusions, period overrides, custom weights). Ids are shown where a name is not given.
+            Components are always shown by their names.
+        """
+        names = dict(names or {})
+
+        def ind(i: str) -> str:
+            return names.get(i, i)
+
+        def comp(c: str) -> str:
+            return COMPONENTS.get(c, c)
+
+        def listing(pairs, label) -> str:
+            return "; ".join(f"{label(k)}: {v}" for k, v in pairs)
+
+        def weight(w: float) -> str:
+            return f"{w:g}"
+
+        imputation = {
+            "none": "none (a missing value is left out and the region's other indicators count "
+                    "for more)",
+            "indicator_mean": "indicator mean (average of the other regions)",
+            "indicator_median": "indicator median (median of the other regions)",
+            "group_mean": "group mean (average of the other English regions, or of the other "
+                          "nations)",
+            "component_mean": "component mean (the region's average on the other indicators of "
+                              "the component)",
+            "component_median": "component median (the region's median on the other indicators "
+                                "of the component)",
+        }
+        treatment = {"none": "none", "winsorise": "winsorise (extreme values pulled in)",
+                     "log": "logarithmic transform"}
+        normalisation = {
+            "minmax": "min-max 0-100 (best region 100, worst 0)",
+            "zscore": "z-score (distance from the average in standard deviations)",
+            "rank": "rank (position among the regions)",
+            "distance_to_median": "distance to median (relative to the median region)",
+            "goalposts": "goalposts (fixed lower and upper bounds)",
+        }
+        aggregation = {"arithmetic": "arithmetic mean", "geometric": "geometric mean",
+                       "copeland": "Copeland (pairwise wins and losses)"}
+        ties = {"min": "tied regions share the better rank",
+                "max": "tied regions share the worse rank",
+                "average": "tied regions share the average of their ranks",
+                "dense": "tied regions share the better rank, and the next rank is not skipped"}
+        geography = {"ITL1": "the 12 ITL1 nations and regions"}
+
+        inds = ("all indicators of the components (not the context measures)"
+                if self.indicators is None else ", ".join(map(ind, self.indicators)))
         lines = [
-            f"Indicators       : {inds} at their default period"
-            + (f" (overrides: {dict(self.periods)})" if self.periods else ""),
+            f"Indicators       : {inds}, each at its default period"
+            + (f" (except {listing(self.periods, ind)})" if self.periods else ""),
         ]
         if self.exclude_indicators:
-            lines.append(f"Excluded         : {', '.join(self.exclude_indicators)}")
+            lines.append(f"Excluded         : {', '.join(map(ind, self.exclude_indicators))}")
         if self.components is not None:
-            lines.append(f"Components       : {', '.join(self.components)}")
+            lines.append(f"Components       : {', '.join(map(comp, self.components))}")
+        iw = {"equal": "equal within each component", "custom": "custom",
+              "pca": "statistical (principal components)"}
+        cw = {"equal": "equal", "custom": "custom"}
         lines += [
             f"Proxy indicators : {'excluded' if self.exclude_proxies else 'included'}",
-            f"Areas            : {self.geography}",
-            f"Screening        : indicator kept if >= {self.indicator_coverage:.0%} of areas "
-            f"have data; area kept if it has >= {self.area_coverage:.0%} of indicators",
-            f"Imputation       : {self.imputation}",
-            f"Outliers         : {self.treatment}"
-            + (f" (|skew| > {self.skew_threshold:g} and kurtosis > "
-               f"{self.kurtosis_threshold:g}; at most {self.max_winsorised} points)"
+            f"Areas            : {geography.get(self.geography, self.geography)}",
+            f"Screening        : indicator kept if at least {self.indicator_coverage:.0%} of areas "
+            f"have data; area kept if it has at least {self.area_coverage:.0%} of indicators",
+            f"Imputation       : {imputation.get(self.imputation, self.imputation)}",
+            f"Outliers         : {treatment.get(self.treatment, self.treatment)}"
+            + (f", when skewness is above {self.skew_threshold:g} (either direction) and "
+               f"kurtosis above {self.kurtosis_threshold:g}; at most {self.max_winsorised} "
+               f"{'value' if self.max_winsorised == 1 else 'values'} changed per indicator"
                if self.treatment != "none" else ""),
-            f"Normalisation    : {self.normalisation}",
-            f"Indicator weights: {self.indicator_weighting}"
-            + (f" {dict(self.indicator_weights)}" if self.indicator_weights else ""),
-            f"Component weights: {self.component_weighting}"
-            + (f" {dict(self.component_weights)}" if self.component_weights else ""),
-            f"Aggregation      : {self.component_aggregation} (indicators -> component), "
-            f"{self.composite_aggregation} (components -> index)",
-            f"Ranks            : 1 = best; ties share the {self.rank_ties} rank",
+            f"Normalisation    : {normalisation.get(self.normalisation, self.normalisation)}",
+            f"Indicator weights: {iw.get(self.indicator_weighting, self.indicator_weighting)}"
+            + (f" ({listing(((k, weight(w)) for k, w in self.indicator_weights), ind)}; "
+               "others 1)" if self.indicator_weights else ""),
+            f"Component weights: {cw.get(self.component_weighting, self.component_weighting)}"
+            + (f" ({listing(((k, weight(w)) for k, w in self.component_weights), comp)}; "
+               "others 1)" if self.component_weights else ""),
+            f"Aggregation      : "
+            f"{aggregation.get(self.component_aggregation, self.component_aggregation)} of "
+            f"indicators into each component, "
+            f"{aggregation.get(self.composite_aggregation, self.composite_aggregation)} of "
+            "components into the index",
+            f"Ranks            : 1 = best; {ties.get(self.rank_ties, self.rank_ties)}",
         ]
         return "\n".join(lines)
 

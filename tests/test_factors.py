@@ -170,3 +170,34 @@ def test_leaving_out_every_indicator_of_a_component_zeroes_the_component():
     assert dict(spec.indicator_weights) == {}
     with pytest.raises(LDIError, match="available"):
         spec_for_sample(fs, fs.decode(np.array([[0.9]])), 0)
+
+
+def test_table_uses_reader_words():
+    fs = default_factors(_tiny_data())
+    t = fs.table().set_index("factor")
+    assert t.loc["normalisation", "nominal"] == "min-max"
+    assert t.loc["normalisation", "distribution"] == (
+        "each equally likely: min-max, z-score, rank, distance to median, goalposts")
+    assert "Copeland (pairwise wins)" in t.loc["composite_aggregation", "distribution"]
+    assert t.loc["imputation", "distribution"] == (
+        "each equally likely: none, indicator mean, indicator median, group mean, component "
+        "mean, component median")
+    assert "logarithmic transform" in t.loc["treatment", "distribution"]
+    assert t.loc["component_weights", "nominal"] == "equal weights"
+    assert t.loc["indicator_weights", "nominal"] == "equal weights"
+    assert "random factor between 0.75 and 1.25" in t.loc["indicator_weights", "distribution"]
+    # the period factor names indicators by name, not id; the proxy factor too
+    assert t.loc["period", "description"].endswith("A: 2021.")
+    assert t.loc["include:b", "description"] == 'Whether the proxy indicator "B" is used at all.'
+    text = " ".join(t[["label", "distribution", "nominal", "description"]].astype(str)
+                    .to_numpy().ravel())
+    for code in ("minmax", "zscore", "distance_to_median", "indicator_mean", "group_mean",
+                 "component_median", "=0.", "U(", "engine"):
+        assert code not in text
+
+
+def test_table_unequal_weights_show_names():
+    fs = default_factors(_tiny_data(), spec={"component_weighting": "custom",
+                                             "component_weights": {"digital_skills": 3.0}})
+    nominal = fs.table().set_index("factor").loc["component_weights", "nominal"]
+    assert nominal == "Digital Infrastructure: 0.250, Digital Skills: 0.750"

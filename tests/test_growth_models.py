@@ -214,3 +214,16 @@ def test_real_proxy_tracks_published_ranking(real):
     t, s = gm.compare_with_published(real)
     assert s["n"] == 12
     assert t.loc[t.published_gbp.idxmax(), "area_code"] == t.loc[t.proxy_gbp.idxmax(), "area_code"]
+
+
+def test_describe_index_relation_uses_names():
+    table = pd.DataFrame({
+        "measure": ["composite", "digital_skills", "research_innovation"],
+        "n": [12, 12, 12], "spearman_rho": [0.8, 0.9, 0.1],
+        "spearman_rho_without_london": [0.7, np.nan, np.nan]})
+    text = gm.describe_index_relation(table, ["ict_gva_per_head", "other_gva"],
+                                      indicator_names={"ict_gva_per_head": "ICT GVA per head"})
+    assert "the closest is Digital Skills (0.90)" in text
+    assert "the weakest Research & Innovation (0.10)" in text
+    assert "(ICT GVA per head; other_gva)" in text
+    assert "digital_skills" not in text and "ict_gva_per_head" not in text

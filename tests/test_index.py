@@ -99,7 +99,8 @@ def test_imputed_cells_are_flagged():
 def test_winsorisation_logged():
     r = build_index(make_data())
     hit = r.log[(r.log.step == "treat") & (r.log.item == "ado_a")]
-    assert "winsorised 1 point(s) (TLI)" in hit.message.iloc[0]
+    assert "winsorised 1 point(s) (London)" in hit.message.iloc[0]
+    assert "TLI" not in hit.message.iloc[0] and "->" not in hit.message.iloc[0]
     assert r.treated.loc["TLI", "ado_a"] == 2.0 and r.raw.loc["TLI", "ado_a"] == 9.0
 
 
@@ -137,3 +138,14 @@ def test_table_and_order():
     assert list(t["rank"]) == sorted(t["rank"])
     assert set(t.index) == set(ITL1_CODES) and t.columns[0] == "area"
     assert META and VALUES  # fixtures present
+
+
+def test_log_messages_name_regions_and_methods_in_words():
+    r = build_index(make_data(), {"imputation": "group_mean"})
+    msg = r.log[(r.log.step == "impute") & (r.log.item == "skl_a")].message.iloc[0]
+    assert msg.startswith("Northern Ireland:") and "group mean" in msg
+    assert "TLN" not in msg and "group_mean" not in msg
+    codes = "|".join(ITL1_CODES)
+    assert not r.log.loc[r.log.step != "screen", "message"].str.contains(rf"\b(?:{codes})\b").any()
+    for step in ("impute", "treat", "normalise", "aggregate"):
+        assert not r.log.loc[r.log.step == step, "message"].str.contains("->|_").any()

@@ -137,3 +137,54 @@ def test_assumptions_table_weighted_share_and_sentences():
     text = describe_assumptions(t.reset_index())
     assert "method f" in text[0] and "90%" in text[0]
     assert "method g" in text[1] and "66%" in text[1]
+
+
+def _sobol_frame(labels, units=("TLC", "TLD", "TLE", "TLF", "TLG")):
+    rows = []
+    for k, u in enumerate(units):
+        for j, f in enumerate(labels):
+            rows.append({"output": "rank", "unit": u, "factor": f, "S1": 0.1 * (j % 3),
+                         "S1_conf": 0.01, "ST": 0.15 * (j % 4) + 0.02 * k, "ST_conf": 0.02,
+                         "variance": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_sobol_bar_labels_are_wrapped_not_cut():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ldi_helpers.sensitivity import plot_sobol_bars
+
+    labels = {
+        "include:a": "Include proxy: Share of regional GVA from the information and communication "
+                     "sector (SIC07 J)",
+        "include:b": "Include proxy: Share of regional GVA from information service activities "
+                     "(SIC07 division 63)",
+        "normalisation": "Normalisation method",
+    }
+    d = _sobol_frame(list(labels))
+    fig = plot_sobol_bars(d, "title", "a source", factor_labels=labels)
+    try:
+        ax = fig.axes[0]
+        ticks = [t.get_text() for t in ax.get_yticklabels()]
+        assert len(set(ticks)) == 3
+        assert all("..." not in t and "\u2026" not in t for t in ticks)
+        # every word of every label is shown, lines at most ~34 characters
+        for f, full in labels.items():
+            shown = ticks[list(labels).index(f)]
+            assert shown.replace("\n", " ") == full
+            assert max(len(line) for line in shown.splitlines()) <= 34
+        # the labels fit inside the figure (nothing cut at the left edge)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for t in ax.get_yticklabels():
+            assert t.get_window_extent(renderer).x0 >= 0
+        # wrapped labels do not overlap each other
+        boxes = sorted((t.get_window_extent(renderer) for t in ax.get_yticklabels()),
+                       key=lambda b: b.y0)
+        for lo, hi in zip(boxes, boxes[1:]):
+            assert lo.y1 <= hi.y0 + 1
+    finally:
+        plt.close(fig)

@@ -84,7 +84,42 @@ def test_spec_is_frozen_and_replace_validates():
 
 def test_describe_mentions_choices():
     text = default_spec().replace(normalisation="zscore").describe()
-    assert "zscore" in text and "65%" in text and "1 = best" in text
+    assert "z-score" in text and "zscore" not in text
+    assert "65%" in text and "1 = best" in text
+
+
+def test_describe_is_plain_english():
+    text = default_spec().describe()
+    assert "min-max 0-100" in text and "minmax" not in text
+    assert "the 12 ITL1 nations and regions" in text
+    assert "tied regions share the better rank" in text and "min rank" not in text
+    assert "->" not in text and ">=" not in text
+    for word in ("winsorise", "arithmetic mean"):
+        assert word in text
+    lines = text.splitlines()
+    assert len(lines) >= 10 and all(" : " in line or ": " in line for line in lines)
+
+
+def test_describe_prints_overrides_readably():
+    spec = default_spec().replace(
+        normalisation="distance_to_median", imputation="indicator_mean", treatment="log",
+        composite_aggregation="copeland", rank_ties="average",
+        periods={"skl_a": "2021"}, exclude_indicators=("skl_b",),
+        component_weighting="custom", component_weights={"digital_skills": 2.0},
+        indicator_weighting="custom", indicator_weights={"skl_a": 0.5},
+        components=("digital_skills", "digital_adoption"))
+    text = spec.describe(names={"skl_a": "Adults with basic digital skills"})
+    assert "{" not in text and "}" not in text and "(" + "'" not in text
+    assert "Digital Skills: 2" in text and "digital_skills" not in text
+    assert "Adults with basic digital skills: 2021" in text
+    assert "Adults with basic digital skills: 0.5" in text
+    assert "Components       : Digital Skills, Digital Adoption" in text
+    assert "skl_b" in text  # no name given: the id is shown
+    for code in ("distance_to_median", "indicator_mean", "copeland", "log\n"):
+        assert code not in text
+    assert "distance to median" in text and "indicator mean" in text
+    assert "Copeland" in text and "logarithmic transform" in text
+    assert "average of their ranks" in text
 
 
 def test_coerce_spec_rejects_other_types():
