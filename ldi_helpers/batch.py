@@ -12,13 +12,17 @@ Two calls:
 ``evaluate_batch(prepared, choices, component_weights, indicator_weights) -> BatchResult``
     ``S`` variants: method choices as integer codes per sample (the code tables below), weights
     per sample. Returns composite scores and ranks of shape ``(S, A)`` and component scores of
-    shape ``(S, A, C)``. Samples are grouped by their method codes; within a group, component
-    scores for all weight vectors are one matrix product per component. Memory is bounded by
-    evaluating ``chunk_size`` samples at a time.
+    shape ``(S, A, C)``. Samples are not grouped by method: each sample's ``(A, I)`` table is
+    gathered from per-method lookup tables by its codes and all samples are aggregated together
+    (one batched matrix product for the component scores, one call per composite method for
+    the composite). Memory is bounded by evaluating ``chunk_size`` samples at a time.
 
 Agreement: for the same choices and weights, :func:`evaluate_batch` and
-:func:`ldi_helpers.index.build_index` call the same step functions and give the same scores to
-floating-point precision (tested to 1e-9) and the same ranks.
+:func:`ldi_helpers.index.build_index` give the same scores to floating-point precision (tested to
+1e-9) and the same ranks. The composite (arithmetic, geometric) and the ranks use the same
+functions of :mod:`ldi_helpers.aggregate`; the component aggregation and the Copeland rule are
+batched versions of the same arithmetic (:func:`_component_scores`, :func:`_copeland`), tested
+against the per-method functions.
 
 Code tables (position = integer code):
 
@@ -46,7 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .aggregate import aggregate, aggregate_components, rank_scores
+from .aggregate import aggregate, geometric_shift, rank_scores
 from .errors import LDIError
 from .index import (Stage, component_weight_vector, indicator_scores, indicator_weight_vector,
                     raw_option, stage)
@@ -245,11 +249,160 @@ def _weights(w, default, groups, n: int, name: str, expected: int) -> np.ndarray
     return renormalise(w, groups, name)
 
 
+_ARITHMETIC = COMPONENT_AGGREGATIONS.index("arithmetic")
+_GEOMETRIC = COMPONENT_AGGREGATIONS.index("geometric")
+
+
+@dataclass(frozen=True)
+class _MethodTables:
+    """Per-method lookup tables for :func:`_component_scores` (built by :func:`_method_tables`).
+
+    ``M = n_imputations * n_treatments * n_normalisations`` method triples, flattened in C order
+    (``np.ravel_multi_index`` of the three codes, the first three axes of
+    ``PreparedData.scores``).
+
+    Attributes
+    ----------
+    values : ndarray, shape (len(COMPONENT_AGGREGATIONS), M, A, I)
+        What the component aggregation weight-sums, by component aggregation code: for
+        "arithmetic" the scores, for "geometric" ``log(z + shift)``; missing cells are 0.
+    missing : ndarray of float, shape (M, A, I)
+        1.0 where a score is missing, else 0.0.
+    has_gaps : ndarray of bool, shape (M,)
+        Whether a method triple has any missing score.
+    shift : ndarray, shape (M, C)
+        The geometric-mean shift of every component (:func:`ldi_helpers.aggregate.geometric_shift`
+        of the component's ``(A, I_c)`` block).
+    onehot : ndarray of float, shape (I, C)
+        1.0 where indicator ``i`` belongs to component ``c``.
+    """
+
+    values: np.ndarray
+    missing: np.ndarray
+    has_gaps: np.ndarray
+    shift: np.ndarray
+    onehot: np.ndarray
+
+
+def _method_tables(prepared: PreparedData) -> _MethodTables:
+    """The :class:`_MethodTables` of every method triple of ``prepared`` at once (same arithmetic
+    as :func:`ldi_helpers.aggregate.aggregate_components` applies to one triple's scores)."""
+    n_a, n_i, n_c = prepared.shape
+    z = prepared.scores.reshape(-1, n_a, n_i)                             # (M, A, I)
+    present = ~np.isnan(z)
+    values = np.empty((len(COMPONENT_AGGREGATIONS),) + z.shape)
+    values[_ARITHMETIC] = np.where(present, z, 0.0)
+    shift = np.zeros((z.shape[0], n_c))
+    for c in range(n_c):
+        cols = np.flatnonzero(prepared.comp_index == c)
+        zc, pc = z[:, :, cols], present[:, :, cols]
+        shift[:, c] = geometric_shift(zc)                                  # (M,)
+        values[_GEOMETRIC][:, :, cols] = np.where(
+            pc, np.log(np.where(pc, zc + shift[:, c, None, None], 1.0)), 0.0)
+    missing = (~present).astype(float)
+    onehot = (np.asarray(prepared.comp_index)[:, None] == np.arange(n_c)[None, :]).astype(float)
+    return _MethodTables(values=values, missing=missing,
+                         has_gaps=missing.reshape(len(missing), -1).any(axis=1), shift=shift,
+                         onehot=onehot)
+
+
+def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.ndarray,
+                      w_ind: np.ndarray) -> np.ndarray:
+    """Component scores of samples with any mix of method choices, in one pass.
+
+    Each sample's ``(A, I)`` table is gathered from ``tables`` by fancy indexing and multiplied
+    by its ``(I, C)`` matrix of indicator weights placed in their components' columns (one
+    batched matrix product). The rules are those of
+    :func:`ldi_helpers.aggregate.aggregate_components`: available-case weights (denominator = the
+    component's total weight minus the weight of the area's missing cells; ``NaN`` where it is not
+    positive) and, for the geometric mean, ``exp(weighted mean of logs) - shift``.
+
+    Parameters
+    ----------
+    tables : _MethodTables
+    method : ndarray of int, shape (S,)
+        Flat (imputation, treatment, normalisation) code of each sample.
+    comp_agg : ndarray of int, shape (S,)
+        Component aggregation code of each sample (position in ``COMPONENT_AGGREGATIONS``).
+    w_ind : ndarray, shape (S, I)
+        Indicator weights, summing to 1 within every component.
+
+    Returns
+    -------
+    ndarray, shape (S, A, C)
+    """
+    w = w_ind[:, :, None] * tables.onehot                                # (S, I, C)
+    num = np.matmul(tables.values[comp_agg, method], w)                  # (S, A, C)
+    total = np.einsum("si,ic->sc", w_ind, tables.onehot)[:, None, :]     # (S, 1, C)
+    ok = total > 0
+    val = num / np.where(ok, total, 1.0)          # no missing cells: every area has full weight
+    if not ok.all():
+        val = np.where(ok, val, np.nan)
+    gap = np.flatnonzero(tables.has_gaps[method])                        # rows with missing cells
+    if gap.size:
+        den = total[gap] - np.matmul(tables.missing[method[gap]], w[gap])
+        ok = den > 0
+        val[gap] = np.where(ok, num[gap] / np.where(ok, den, 1.0), np.nan)
+    geo = np.flatnonzero(comp_agg == _GEOMETRIC)
+    if geo.size:
+        val[geo] = np.exp(val[geo]) - tables.shift[method[geo]][:, None, :]
+    return val
+
+
+def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """:func:`ldi_helpers.aggregate.copeland` for a batch, evaluating each pair of areas once.
+
+    The arithmetic per pair is the same (sign of each input's difference where both areas have
+    it, weighted sum over the input axis, rounded to 12 decimals), so the result is identical;
+    the reversed pair is its exact negative (``b - a == -(a - b)`` in floating point, and the
+    sum and rounding are symmetric), which halves the work. Areas are put on the leading axis so
+    that gathering the pairs copies contiguous blocks.
+
+    Parameters
+    ----------
+    v : ndarray, shape (S, A, K)
+        Values, ``NaN`` = missing.
+    w : ndarray, shape (S, K)
+        Weights.
+
+    Returns
+    -------
+    ndarray, shape (S, A)
+        Wins minus losses; ``NaN`` for an area without any weighted input.
+    """
+    n_s, n_a, _ = v.shape
+    first, second = np.triu_indices(n_a, k=1)                            # pairs a < b, (P,)
+    vt = np.ascontiguousarray(v.transpose(1, 0, 2))                      # (A, S, K)
+    diff = vt[first] - vt[second]                                        # (P, S, K)
+    mask = ~np.isnan(vt)
+    if not mask.all():
+        diff = np.where(mask[first] & mask[second], diff, 0.0)
+    win = np.sign(np.round((np.sign(diff) * w).sum(axis=-1), 12))      # (P, S): +1 = a beats b
+    duel = np.zeros((n_a, n_a, n_s))
+    duel[first, second] = win
+    duel[second, first] = -win
+    score = duel.sum(axis=1).T                                           # (S, A)
+    has = np.where(mask, w, 0.0).sum(axis=-1).T > 0
+    return np.where(has, score, np.nan)
+
+
+def _composite(cs: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
+    """Composite scores ``(S, A)`` of component scores ``cs`` ``(S, A, C)``, weights ``(S, C)``."""
+    if method == "copeland":
+        return _copeland(cs, w)
+    return aggregate(cs, w, method)
+
+
 def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] | None = None,
                    component_weights: np.ndarray | None = None,
                    indicator_weights: np.ndarray | None = None,
-                   chunk_size: int = 16384) -> BatchResult:
+                   chunk_size: int = 4096) -> BatchResult:
     """Composite scores and ranks for ``S`` methodology variants.
+
+    Samples need not be grouped: every sample's indicator scores are gathered from
+    ``prepared.scores`` by its own method codes, so any mix of choices costs the same array
+    operations (see :func:`_component_scores`); the composite is aggregated once per composite
+    method present in a chunk.
 
     Parameters
     ----------
@@ -266,7 +419,8 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
         Relative indicator weights per sample (renormalised within components). ``None``: the
         spec's (PCA weights of each sample's imputation/treatment if the spec uses PCA).
     chunk_size : int
-        Samples evaluated at a time (bounds memory; results do not depend on it).
+        Samples evaluated at a time (bounds memory: a few arrays of ``chunk_size x A x I``
+        floats; results do not depend on it).
 
     Returns
     -------
@@ -287,33 +441,27 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
     pca_default = indicator_weights is None and prepared.spec.indicator_weighting == "pca"
     w_ind = _weights(indicator_weights, prepared.indicator_weights, prepared.comp_index, n,
                      "indicator_weights", n_i)
+    tables = _method_tables(prepared)
+    method = np.ravel_multi_index(
+        (codes["imputation"], codes["treatment"], codes["normalisation"]),
+        prepared.scores.shape[:3])                                       # (S,)
     scores = np.empty((n, n_a))
     comp = np.empty((n, n_a, n_c))
-    key = np.ravel_multi_index(
-        tuple(codes[k] for k in CHOICE_TABLES),
-        tuple(len(t) for t in CHOICE_TABLES.values()))
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    ends = np.r_[starts[1:], n]
-    for s0, s1 in zip(starts, ends):
-        imp, tr, nm, ca, ta = np.unravel_index(
-            sorted_key[s0], tuple(len(t) for t in CHOICE_TABLES.values()))
-        z = prepared.scores[imp, tr, nm]
-        comp_method = COMPONENT_AGGREGATIONS[ca]
-        top_method = COMPOSITE_AGGREGATIONS[ta]
-        for c0 in range(s0, s1, chunk_size):
-            idx = order[c0:min(c0 + chunk_size, s1)]
-            wi = prepared.pca_indicator_weights[imp, tr][None, :] if pca_default else w_ind[idx]
-            cs = aggregate_components(z, wi, prepared.comp_index, n_c, comp_method)
-            if cs.shape[0] != idx.size:
-                cs = np.broadcast_to(cs, (idx.size,) + cs.shape[1:])
-            comp[idx] = cs
-            scores[idx] = aggregate(cs, w_comp[idx], top_method)
-    ranks = np.empty_like(scores)
+    ranks = np.empty((n, n_a))
+    chunk_size = max(int(chunk_size), 1)
     for c0 in range(0, n, chunk_size):
-        ranks[c0:c0 + chunk_size] = rank_scores(scores[c0:c0 + chunk_size],
-                                                prepared.spec.rank_ties)
+        sl = slice(c0, min(c0 + chunk_size, n))
+        if pca_default:
+            wi = prepared.pca_indicator_weights[codes["imputation"][sl], codes["treatment"][sl]]
+        else:
+            wi = w_ind[sl]
+        cs = _component_scores(tables, method[sl], codes["component_aggregation"][sl], wi)
+        comp[sl] = cs
+        top, wc, out = codes["composite_aggregation"][sl], w_comp[sl], scores[sl]
+        for code in np.unique(top):
+            rows = np.flatnonzero(top == code)
+            out[rows] = _composite(cs[rows], wc[rows], COMPOSITE_AGGREGATIONS[code])
+        ranks[sl] = rank_scores(out, prepared.spec.rank_ties)
     return BatchResult(scores=scores, ranks=ranks, component_scores=comp,
                        areas=prepared.areas, components=prepared.components)
 

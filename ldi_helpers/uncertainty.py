@@ -374,13 +374,14 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         prepares every selection-level setting ahead of time (for timing).
     """
     from .batch import CHOICE_TABLES, evaluate_batch, prepare_batch
-    from .factors import included_mask
+    from .factors import INCLUDE_PREFIX, included_mask
     from .geography import ITL1_CODES
     from .spec import coerce_spec
 
     base = coerce_spec(spec)
     cols = list(units) if units is not None else list(ITL1_CODES)
     stage_names = _stage_key_factors(factors)
+    include_names = [f.name for f in factors if f.name.startswith(INCLUDE_PREFIX)]
     cache: dict[tuple[int, ...], Any] = {}
     lookups = {}
     for name in CHOICE_TABLES:
@@ -416,8 +417,8 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
             wc = np.asarray(settings[f.name])[idx][:, pos].copy()
         else:
             wc = np.broadcast_to(p.component_weights, (m, len(p.components))).copy()
-        sub = {k: np.asarray(v)[idx] for k, v in settings.items()}
-        keep = included_mask(factors, sub, p.indicators)
+        sub = {k: np.asarray(settings[k])[idx] for k in include_names}
+        keep = included_mask(factors, sub, p.indicators) if sub else np.ones(wi.shape, bool)
         if not keep.all():
             wk = np.where(keep, wi, 0.0)
             for c in range(len(p.components)):
@@ -440,10 +441,14 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         ranks = np.empty((n, len(cols)))
         scores = np.empty((n, len(cols)))
         if stage_names:
-            keys = np.stack([np.asarray(settings[k], dtype=np.int64) for k in stage_names], axis=1)
-            uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-            groups = [(tuple(int(x) for x in u), np.flatnonzero(inverse.ravel() == g))
-                      for g, u in enumerate(uniq)]
+            # one integer per selection setting (faster than np.unique(..., axis=0))
+            sizes = tuple(len(factors[k].choices) for k in stage_names)
+            flat = np.ravel_multi_index(
+                tuple(np.asarray(settings[k], dtype=np.int64) for k in stage_names), sizes)
+            order = np.argsort(flat, kind="stable")
+            bounds = np.flatnonzero(np.diff(flat[order])) + 1
+            groups = [(tuple(int(x) for x in np.unravel_index(flat[idx[0]], sizes)), idx)
+                      for idx in np.split(order, bounds) if idx.size]
         else:
             groups = [((), np.arange(n))]
         for key, idx in groups:

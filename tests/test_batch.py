@@ -3,10 +3,13 @@ import numpy as np
 import pytest
 
 from index_fixtures import make_data
-from ldi_helpers.batch import (CHOICE_TABLES, BatchError, choices_from_specs, evaluate_batch,
-                               prepare_batch)
+from ldi_helpers.aggregate import aggregate, aggregate_components, copeland, rank_scores
+from ldi_helpers.batch import (CHOICE_TABLES, BatchError, _copeland, choices_from_specs,
+                               evaluate_batch, prepare_batch)
 from ldi_helpers.index import build_index
-from ldi_helpers.spec import NORMALISATIONS, default_spec
+from ldi_helpers.spec import (COMPONENT_AGGREGATIONS, COMPOSITE_AGGREGATIONS, NORMALISATIONS,
+                              default_spec)
+from ldi_helpers.weights import renormalise
 
 VARIANTS = [
     {},
@@ -140,3 +143,89 @@ def test_agrees_with_build_index_on_the_curated_data():
         r = build_index(real, s)
         np.testing.assert_allclose(res.scores[k], r.composite.to_numpy(), rtol=0, atol=1e-9)
         np.testing.assert_array_equal(res.ranks[k], r.ranks.to_numpy())
+
+
+def _per_group_reference(prepared, choices, wc, wi):
+    """Straightforward evaluation: one group per distinct set of method codes, the step
+    functions of :mod:`ldi_helpers.aggregate` applied to that group's scores and weights."""
+    n_a, n_i, n_c = prepared.shape
+    n = len(choices["imputation"])
+    if wi is None:  # the spec's weights: PCA weights follow each sample's imputation/treatment
+        wi = prepared.pca_indicator_weights[choices["imputation"], choices["treatment"]]
+    wi = renormalise(wi, prepared.comp_index)
+    wc = renormalise(wc, np.zeros(n_c, int))
+    scores, ranks, comp = np.empty((n, n_a)), np.empty((n, n_a)), np.empty((n, n_a, n_c))
+    keys = np.stack([choices[k] for k in CHOICE_TABLES], axis=1)
+    for key in np.unique(keys, axis=0):
+        imp, tr, nm, ca, ta = (int(x) for x in key)
+        idx = np.flatnonzero((keys == key).all(axis=1))
+        cs = aggregate_components(prepared.scores[imp, tr, nm], wi[idx], prepared.comp_index,
+                                  n_c, COMPONENT_AGGREGATIONS[ca])
+        comp[idx] = cs
+        scores[idx] = aggregate(cs, wc[idx], COMPOSITE_AGGREGATIONS[ta])
+        ranks[idx] = rank_scores(scores[idx], prepared.spec.rank_ties)
+    return scores, ranks, comp
+
+
+def _random_mixed_inputs(prepared, n, seed):
+    """Random codes for every choice key and random weights, some indicator weights 0 (each
+    component keeps one positive weight)."""
+    rng = np.random.default_rng(seed)
+    n_a, n_i, n_c = prepared.shape
+    choices = {k: rng.integers(0, len(t), n) for k, t in CHOICE_TABLES.items()}
+    wc = rng.uniform(0, 1, (n, n_c)) * (rng.uniform(size=(n, n_c)) < 0.8) + 1e-3
+    wi = rng.uniform(0.05, 1, (n, n_i)) * (rng.uniform(size=(n, n_i)) < 0.7)
+    for c in range(n_c):
+        cols = np.flatnonzero(prepared.comp_index == c)
+        wi[np.arange(n), rng.choice(cols, n)] += 0.5
+    return choices, wc, wi
+
+
+def _assert_same(res, ref):
+    scores, ranks, comp = ref
+    np.testing.assert_array_equal(res.ranks, ranks)
+    np.testing.assert_allclose(res.scores, scores, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(res.component_scores, comp, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("chunk_size", [4096, 37])
+def test_vectorised_path_matches_per_group_evaluation(prepared, chunk_size):
+    choices, wc, wi = _random_mixed_inputs(prepared, 600, seed=11)
+    res = evaluate_batch(prepared, choices, wc, wi, chunk_size=chunk_size)
+    _assert_same(res, _per_group_reference(prepared, choices, wc, wi))
+
+
+def test_vectorised_path_matches_per_group_evaluation_with_pca_default(data):
+    p = prepare_batch(data, {"indicator_weighting": "pca"})
+    choices, wc, _ = _random_mixed_inputs(p, 300, seed=12)
+    res = evaluate_batch(p, choices, wc)
+    _assert_same(res, _per_group_reference(p, choices, wc, None))
+
+
+def test_vectorised_path_matches_per_group_evaluation_on_the_curated_data():
+    """Same comparison on the real curated tables (skipped when they have not been built)."""
+    from ldi_helpers.errors import DataValidationError
+    from ldi_helpers.load import load_data
+    try:
+        real = load_data()
+    except DataValidationError:
+        pytest.skip("curated data not built")
+    p = prepare_batch(real)
+    choices, wc, wi = _random_mixed_inputs(p, 1500, seed=13)
+    res = evaluate_batch(p, choices, wc, wi, chunk_size=500)
+    _assert_same(res, _per_group_reference(p, choices, wc, wi))
+
+
+@pytest.mark.parametrize("n_inputs", [3, 8, 11])
+def test_batch_copeland_is_identical_to_copeland(n_inputs):
+    rng = np.random.default_rng(n_inputs)
+    v = np.round(rng.normal(size=(200, 12, n_inputs)), 1)   # rounding makes ties common
+    v[:, 4] = v[:, 5]                                          # tied areas
+    v[rng.uniform(size=v.shape) < 0.1] = np.nan
+    v[0, 3] = np.nan                                           # an area with no data
+    w = rng.uniform(0, 1, (200, n_inputs))
+    w[:50, :2] = 0.5                                           # weights that cancel exactly
+    w[50:100, :3] = [0.1, 0.2, 0.3]                            # cancel only after rounding
+    w[50:100, 3:] = 0.0
+    w[100:110, -1] = 0.0
+    np.testing.assert_array_equal(_copeland(v, w), copeland(v, w))
