@@ -375,14 +375,16 @@ def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     vt = np.ascontiguousarray(v.transpose(1, 0, 2))                      # (A, S, K)
     diff = vt[first] - vt[second]                                        # (P, S, K)
     mask = ~np.isnan(vt)
-    if not mask.all():
-        diff = np.where(mask[first] & mask[second], diff, 0.0)
+    gaps = np.flatnonzero(~mask.all(axis=(0, 2)))                        # samples with a NaN
+    if gaps.size:                      # an input counts for a pair only if both areas have it
+        both = mask[first][:, gaps] & mask[second][:, gaps]
+        diff[:, gaps] = np.where(both, diff[:, gaps], 0.0)
     win = np.sign(np.round((np.sign(diff) * w).sum(axis=-1), 12))      # (P, S): +1 = a beats b
     duel = np.zeros((n_a, n_a, n_s))
     duel[first, second] = win
     duel[second, first] = -win
     score = duel.sum(axis=1).T                                           # (S, A)
-    has = np.where(mask, w, 0.0).sum(axis=-1).T > 0
+    has = np.where(mask, w, 0.0).sum(axis=-1).T > 0                      # (S, A)
     return np.where(has, score, np.nan)
 
 
