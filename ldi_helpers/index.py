@@ -154,8 +154,9 @@ def combine(z: np.ndarray, w_ind: np.ndarray, w_comp: np.ndarray, comp_index: np
     """Aggregate scores ``z`` (``(A, I)``) into component scores and the composite.
 
     ``w_ind`` (``(I,)``) must sum to 1 within each component and ``w_comp`` (``(C,)``) over
-    components. Returns ``(component_scores (A, C), composite (A,))``. Uses the same functions
-    as :func:`ldi_helpers.batch.evaluate_batch`.
+    components. Returns ``(component_scores (A, C), composite (A,))``.
+    :func:`ldi_helpers.batch.evaluate_batch` applies the same rules to many samples at once with
+    its own batched arithmetic; tests/test_batch.py checks the two agree.
     """
     comp = aggregate_components(z, np.atleast_2d(w_ind), comp_index, n_components,
                                 component_aggregation)[0]
