@@ -444,6 +444,20 @@ def _inputs(scenario: Scenario, data):
     return values, pop, target, movers, unit
 
 
+def _setup(scenario: Scenario, data):
+    """Inputs and rates shared by the deterministic and Monte Carlo runs.
+
+    Returns values, population, target, movers, unit uplift, growth, population growth and
+    discount rates (fractions a year), the years and their offsets from ``start_year``.
+    """
+    values, pop, target, movers, unit = _inputs(scenario, data)
+    g = resolve_growth(scenario, data)
+    p = resolve_population_growth(scenario, data)
+    d = float(scenario.discount_rate)
+    years = np.arange(scenario.start_year, scenario.horizon_year + 1)
+    return values, pop, target, movers, unit, g, p, d, years, years - scenario.start_year
+
+
 def run_scenario(scenario: Scenario, data) -> ScenarioResult:
     """Yearly baseline, scenario and uplift per region, with totals.
 
@@ -462,12 +476,7 @@ def run_scenario(scenario: Scenario, data) -> ScenarioResult:
     if not isinstance(scenario, Scenario):
         raise ScenarioError("run_scenario needs a Scenario (build one with Scenario(...) or "
                             "Scenario.from_dict({...}))")
-    values, pop, target, movers, unit = _inputs(scenario, data)
-    g = resolve_growth(scenario, data)
-    p = resolve_population_growth(scenario, data)
-    d = float(scenario.discount_rate)
-    years = np.arange(scenario.start_year, scenario.horizon_year + 1)
-    k = years - scenario.start_year
+    values, pop, target, movers, unit, g, p, d, years, k = _setup(scenario, data)
     G, H, D = (1.0 + g) ** k, (1.0 + p) ** k, (1.0 + d) ** (-k.astype("float64"))
     v = values.to_numpy(dtype="float64")[:, None]
     base_pp = v * G[None, :]
@@ -573,12 +582,7 @@ def monte_carlo_scenario(scenario: Scenario, data, n: int = 2000, seed: int = 0,
     for name, sd in (("growth_sd", growth_sd), ("population_growth_sd", population_growth_sd)):
         if not _is_number(sd) or not np.isfinite(sd) or sd < 0:
             raise ScenarioError(f"{name}: {sd!r} is not allowed; give a number >= 0")
-    values, pop, target, movers, unit = _inputs(scenario, data)
-    g = resolve_growth(scenario, data)
-    p = resolve_population_growth(scenario, data)
-    d = float(scenario.discount_rate)
-    years = np.arange(scenario.start_year, scenario.horizon_year + 1)
-    k = years - scenario.start_year
+    values, pop, target, movers, unit, g, p, d, years, k = _setup(scenario, data)
     per_year = (unit * pop.to_numpy(dtype="float64")[:, None]).sum(axis=0)  # £ at G = H = 1
     rng = np.random.default_rng(seed)
     shocks_g = rng.normal(np.log1p(g), float(growth_sd), size=(n, len(years)))
