@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import gva
 from .components import COMPONENTS
+from .display import ordinal
 from .geography import ITL1_CODES, Region, region_by_code, resolve_area
 from .index import IndexResult, build_index
 from .spec import MethodSpec, coerce_spec
@@ -21,13 +22,6 @@ from .spec import MethodSpec, coerce_spec
 #: A component score this many points (0-100 min-max scale: score points) above or below the
 #: median region counts as a strength or weakness.
 STRENGTH_MARGIN = 5.0
-
-
-def ordinal(n: int) -> str:
-    """``1 -> '1st'``, ``2 -> '2nd'``, ``11 -> '11th'``."""
-    n = int(n)
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def gbp(x: float, digits: int = 1) -> str:

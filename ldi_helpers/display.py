@@ -36,6 +36,21 @@ def table_bundle(df: pd.DataFrame, caption: str | None = None, index: bool = Tru
     return {"text/plain": text, "text/html": body}
 
 
+def ordinal(n: float) -> str:
+    """``1 -> '1st'``, ``2 -> '2nd'``, ``11 -> '11th'`` (rounded to the nearest whole number)."""
+    n = int(round(float(n)))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def show_bullets(sentences) -> None:
+    """Display sentences as a bulleted list: Markdown for readers, the same text for nbval."""
+    from IPython.display import display
+
+    text = "\n".join(f"- {s}" for s in sentences)
+    display({"text/plain": text, "text/markdown": text}, raw=True)
+
+
 def show(df: pd.DataFrame, caption: str | None = None, index: bool = True,
          digits: int | None = None) -> None:
     """Display a table: HTML for readers, plain text for regression checks."""

@@ -654,3 +654,47 @@ def compare_scenarios(scenarios: Mapping[str, Scenario] | Iterable[Scenario], da
     table["change_vs_reference_gbp"] = table["cumulative_discounted_uplift_gbp"] - base
     table["ratio_to_reference"] = table["cumulative_discounted_uplift_gbp"] / base
     return table
+
+
+#: Reader wording of the scenario targets.
+TARGET_WORDS = {"median": "the UK median (median of the 12 regions)",
+                "mean": "the mean of the 12 regions",
+                "upper_quartile": "the upper quartile of the 12 regions",
+                "mean_excluding_london": "the mean of the 11 regions other than London"}
+
+#: Reader wording of the named rates (growth, population growth, discounting).
+RATE_WORDS = {"techuk": "techUK's 10% a year", "estimated": "estimated from the open-data trend",
+              "green_book": "HM Treasury Green Book, 3.5% a year", "flat": "none (flat)",
+              "none": "none"}
+
+
+def describe_target(target: str) -> str:
+    """A scenario target in words (``"median"`` -> "the UK median (median of the 12 regions)")."""
+    if str(target).startswith("region:"):
+        return f"the level of {region_by_code(str(target).split(':', 1)[1]).name}"
+    return TARGET_WORDS.get(target, str(target))
+
+
+def describe_rate(rate) -> str:
+    """A rate in words: a number as "3.5% a year", a name via :data:`RATE_WORDS`."""
+    return f"{rate:.1%} a year" if isinstance(rate, float) else RATE_WORDS.get(str(rate), str(rate))
+
+
+def describe_settings(scenario: Scenario) -> pd.DataFrame:
+    """The scenario's assumptions as a two-column table in plain English (Setting, This page)."""
+    s = scenario
+    return pd.DataFrame({"Setting": [
+        "Target level", "Regions lifted", "Path to the target",
+        "Baseline growth of Digital GVA per person", "Growth of the working-age population",
+        "Discounting", "Years counted", "Prices"],
+        "This page": [
+            describe_target(s.target),
+            "every region below the target" if s.movers == BELOW_TARGET else
+            ", ".join(region_by_code(m).name for m in s.movers),
+            "gap closed at once" if s.convergence == "immediate" else
+            f"{s.convergence} catch-up, gap closed by {s.convergence_year}",
+            describe_rate(s.growth),
+            "none (flat)" if s.population_growth in ("flat", 0.0) else
+            describe_rate(s.population_growth),
+            "none" if s.discount_rate in ("none", 0.0) else describe_rate(s.discount_rate),
+            f"{s.start_year}-{s.horizon_year} inclusive", s.price_basis]})

@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .display import ordinal as _ordinal
 from .errors import LDIError
 from .factors import FactorSet
 
@@ -534,10 +535,82 @@ def get_one_at_a_time(data: Any, spec: Any = None, factors: FactorSet | None = N
                                        "areas_moved", "note"])
 
 
-def _ordinal(k: float) -> str:
-    k = int(round(k))
-    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
-    return f"{k}{suffix}"
+
+
+#: Reader names of the one-at-a-time check families.
+ONE_AT_A_TIME_CHECKS = {"default": "Default method", "leave component out": "Leave a component out",
+                        "leave indicator out": "Leave an indicator out",
+                        "alternative method": "Use an alternative method"}
+
+
+def _plain_methods(text: Any) -> str:
+    """Method ids inside ``text`` in words (``zscore`` -> ``z-score``, ``log`` -> ``log transform``)."""
+    import re
+
+    from .factors import CHOICE_WORDS
+
+    words = {**CHOICE_WORDS, "log": "log transform"}
+    return re.sub(r"[a-z_]+", lambda m: words.get(m.group(0), m.group(0)), str(text))
+
+
+def one_at_a_time_table(oat: pd.DataFrame, data: Any, factors: FactorSet) -> pd.DataFrame:
+    """Reader version of :func:`get_one_at_a_time`: each change in words, with its effect.
+
+    Parameters
+    ----------
+    oat : DataFrame
+        Output of :func:`get_one_at_a_time`.
+    data : LDIData
+        For indicator names.
+    factors : FactorSet
+        For assumption labels.
+
+    Returns
+    -------
+    DataFrame
+        ``Change`` (check family), ``What`` (component, indicator or "assumption: alternative"),
+        ``Largest rank change``, ``Regions changing rank`` and, if any check has one, ``Note``.
+    """
+    from .components import COMPONENTS
+
+    ftab = factors.table()
+    labels = dict(zip(ftab["factor"], ftab["label"]))
+    ind_names = data.indicators.set_index("indicator_id")["name"].to_dict()
+
+    def what(check: str, change: Any) -> str:
+        if check == "leave component out":
+            return COMPONENTS.get(change, change)
+        if check == "leave indicator out":
+            return ind_names.get(change, change)
+        if " = " in str(change):
+            factor, choice = str(change).split(" = ", 1)
+            return f"{labels.get(factor, factor)}: {_plain_methods(choice)}"
+        return _plain_methods(change)
+
+    table = pd.DataFrame({
+        "Change": [ONE_AT_A_TIME_CHECKS.get(k, k) for k in oat["check"]],
+        "What": [what(k, v) for k, v in zip(oat["check"], oat["change"])],
+        "Largest rank change": oat["max_rank_change"].astype(int),
+        "Regions changing rank": oat["areas_moved"],
+    })
+    if oat["note"].astype(str).str.strip().any():
+        table["Note"] = oat["note"]
+    return table
+
+
+def describe_one_at_a_time(table: pd.DataFrame, top: int = 5) -> list[str]:
+    """Sentences on the ``top`` single changes that move ranks most, and how many move none.
+
+    ``table`` is :func:`one_at_a_time_table` output; its first row is the default method.
+    """
+    changes = table.iloc[1:]
+    worst = changes.sort_values(["Largest rank change", "Regions changing rank"],
+                                ascending=False, kind="stable").head(top)
+    none_moved = int((changes["Largest rank change"] == 0).sum())
+    return ([f"{r['Change']} ({r['What']}) moves a region by up to {r['Largest rank change']} "
+             f"places and changes {r['Regions changing rank']} regions' ranks"
+             for _, r in worst.iterrows()]
+            + [f"{none_moved} of the {len(changes)} single changes move no region at all."])
 
 
 def describe_rank_intervals(intervals: pd.DataFrame, robust_width: int = 2) -> list[str]:

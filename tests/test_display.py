@@ -11,3 +11,22 @@ def test_bundle_has_text_and_escaped_html():
     assert "1.23" in b["text/plain"] and "1.2346" not in b["text/plain"]
     assert "&lt;b&gt;North&lt;/b&gt;" in b["text/html"] and "<b>North</b>" not in b["text/html"]
     assert "Values &amp; more" in b["text/html"] and "<table" in b["text/html"]
+
+
+def test_ordinal_rounds_and_handles_teens():
+    from ldi_helpers.display import ordinal
+
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th"]
+    assert ordinal(2.4) == "2nd" and ordinal(2.6) == "3rd"
+
+
+def test_show_bullets_gives_markdown_and_identical_text(monkeypatch):
+    import IPython.display
+
+    from ldi_helpers.display import show_bullets
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    show_bullets(["one", "two"])
+    assert shown == [{"text/plain": "- one\n- two", "text/markdown": "- one\n- two"}]

@@ -274,3 +274,22 @@ def test_estimated_rates_come_from_the_panel():
                               d, n=100, seed=3)
     assert mc.growth_sd == pytest.approx(0.0, abs=1e-12)
     assert np.allclose(mc.fan["p05"], mc.fan["p95"])
+
+
+def test_scenario_settings_in_plain_english():
+    from ldi_helpers.scenarios import Scenario, describe_rate, describe_settings, describe_target
+
+    assert describe_target("median") == "the UK median (median of the 12 regions)"
+    assert describe_target("region:TLL") == "the level of Wales"  # targets are normalised to codes
+    assert describe_rate(0.035) == "3.5% a year"
+    assert describe_rate("green_book") == "HM Treasury Green Book, 3.5% a year"
+    table = describe_settings(Scenario.from_dict({
+        "movers": "Wales, North East", "convergence": "linear", "convergence_year": 2035,
+        "discount_rate": "green_book", "growth": "techuk"})).set_index("Setting")["This page"]
+    assert table["Regions lifted"] == "North East, Wales"  # movers are kept in ITL1 order
+    assert table["Path to the target"] == "linear catch-up, gap closed by 2035"
+    assert table["Discounting"] == "3.5% a year"
+    assert table["Baseline growth of Digital GVA per person"] == "techUK's 10% a year"
+    assert describe_settings(Scenario()).set_index("Setting").loc["Regions lifted",
+                                                                  "This page"] == \
+        "every region below the target"

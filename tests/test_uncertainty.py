@@ -165,3 +165,38 @@ def test_describe_rank_intervals_names_robust_and_fixed_regions():
     text = describe_rank_intervals(t)
     assert text[0].startswith("Alpha is 1st") and text[1].startswith("Gamma is 3rd")
     assert "Beta (1st-2nd)" in text[2] and text[2].startswith("Robust")
+
+
+def test_one_at_a_time_table_and_sentences_in_words():
+    import pandas as pd
+
+    from ldi_helpers.factors import FactorSet, choice
+    from ldi_helpers.uncertainty import describe_one_at_a_time, one_at_a_time_table
+
+    class Data:
+        indicators = pd.DataFrame({"indicator_id": ["ind_a"], "name": ["Indicator A"]})
+
+    factors = FactorSet([choice("normalisation", "Normalisation method", "how scores are scaled",
+                                ("minmax", "zscore"), "minmax")])
+    oat = pd.DataFrame({
+        "check": ["default", "leave component out", "leave indicator out", "alternative method",
+                  "alternative method"],
+        "change": ["none", "digital_skills", "ind_a", "normalisation = zscore",
+                   "treatment = log"],
+        "max_rank_change": [0.0, 2.0, 0.0, 3.0, 2.0],
+        "areas_moved": [0, 4, 0, 5, 6],
+        "note": ["", "", "", "", ""],
+    })
+    table = one_at_a_time_table(oat, Data(), factors)
+    assert list(table["What"]) == ["none", "Digital Skills", "Indicator A",
+                                   "Normalisation method: z-score", "treatment: log transform"]
+    assert list(table["Change"])[:2] == ["Default method", "Leave a component out"]
+    assert "Note" not in table.columns
+    sentences = describe_one_at_a_time(table, top=2)
+    assert sentences == [
+        "Use an alternative method (Normalisation method: z-score) moves a region by up to 3 "
+        "places and changes 5 regions' ranks",
+        "Use an alternative method (treatment: log transform) moves a region by up to 2 places "
+        "and changes 6 regions' ranks",
+        "1 of the 4 single changes move no region at all.",
+    ]
