@@ -231,7 +231,7 @@ def _cache_key(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int) 
 
 
 def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int,
-                     cache_dir=None) -> dict:
+                     cache_dir=None, cached_only: bool = False) -> dict | None:
     """Monte Carlo rank intervals and Sobol indices of every region's rank (all regions at once).
 
     The result depends only on the data, the spec, the sample sizes and the seed, and is the same
@@ -239,9 +239,16 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
     to the run) it is computed once and reused by the run's other regional reports. Cached and
     recomputed results are identical.
 
+    Parameters
+    ----------
+    cache_dir : path, optional
+        Cache folder (default ``$LDI_CACHE_DIR``; no caching when neither is set).
+    cached_only : bool
+        Return None instead of computing when the result is not in the cache.
+
     Returns
     -------
-    dict
+    dict or None
         ``intervals`` (DataFrame indexed by ITL1 code: nominal_rank, median_rank, rank_lo,
         rank_hi, ...), ``sobol`` (tidy indices, or None), ``labels`` (factor -> label).
     """
@@ -256,6 +263,8 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
         if path.is_file():
             with path.open("rb") as fh:
                 return pickle.load(fh)  # noqa: S301 - written by this run, in its own folder
+    if cached_only:
+        return None
     from .factors import default_factors
     from .uncertainty import make_batch_model, run_monte_carlo
 

@@ -145,22 +145,14 @@ def _versions() -> dict[str, str]:
 
 def _cached_intervals(cache_dir: Path, params: dict):
     """Rank intervals the run's regional reports computed (default report settings), if any."""
-    if not cache_dir.is_dir():
-        return None
     from .briefing import rank_uncertainty
     from .load import load_data
-    from .notebooks import notebook_parameters
     from .spec import coerce_spec
 
-    defaults = notebook_parameters(NOTEBOOKS["regional_report"].path)
-    spec = coerce_spec(params.get("spec") or {})
-    key_args = (defaults["n_samples"], defaults["sobol_n"], defaults["seed"])
-    from .briefing import _cache_key
-
-    data = load_data()
-    if not (cache_dir / f"uncertainty-{_cache_key(data, spec, *key_args)}.pkl").is_file():
-        return None
-    return rank_uncertainty(data, spec, *key_args, cache_dir=cache_dir)["intervals"]
+    d = notebook_parameters(NOTEBOOKS["regional_report"].path)
+    found = rank_uncertainty(load_data(), coerce_spec(params.get("spec") or {}), d["n_samples"],
+                             d["sobol_n"], d["seed"], cache_dir=cache_dir, cached_only=True)
+    return None if found is None else found["intervals"]
 
 
 def _publish(staging: Path, output_dir: Path, last: tuple[str, ...]) -> None:
@@ -252,6 +244,7 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
             "params": params or {},
             "jobs": [
                 {"notebook": NOTEBOOKS[j.notebook].filename, "output": j.stem, "kind": j.kind,
+                 "title": j.title or NOTEBOOKS[j.notebook].title,
                  "parameters": j.parameters, "ok": r.ok, "seconds": round(r.seconds, 2),
                  "failed_cell": r.failed_cell, "error": r.error, "warnings": r.warnings,
                  "html": f"{'reports' if j.kind == 'report' else 'analysis'}/{j.stem}.html"

@@ -118,7 +118,7 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     for j in analyses:
         title = j.get("title") or j["output"]
         if j["ok"]:
-            parts.append(f"<li><a href='{_e(j['html'])}'>{_e(_title(j))}</a></li>")
+            parts.append(f"<li><a href='{_e(j['html'])}'>{_e(title)}</a></li>")
         else:
             parts.append(f"<li class='fail'>{_e(title)}: failed</li>")
     parts.append("</ul>")
@@ -134,16 +134,3 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     tmp.write_text("\n".join(parts), encoding="utf-8")
     os.replace(tmp, path)
     return path
-
-
-def _title(job: dict) -> str:
-    from .components import COMPONENTS
-    from .notebooks import NOTEBOOKS
-
-    comp = job["parameters"].get("component")
-    if comp:
-        return f"Component: {COMPONENTS.get(comp, comp)}"
-    for nb in NOTEBOOKS.values():
-        if nb.filename == job["notebook"]:
-            return nb.title
-    return job["output"]

@@ -105,3 +105,15 @@ def test_uncertainty_cache_gives_identical_results(data, tmp_path, monkeypatch):
     # a different seed is a different cache entry
     rank_uncertainty(data, default_spec(), 64, 0, 4)
     assert len(list(tmp_path.glob("uncertainty-*.pkl"))) == 2
+
+
+def test_uncertainty_cached_only_does_not_compute(data, tmp_path):
+    from ldi_helpers.briefing import rank_uncertainty
+    from ldi_helpers.spec import default_spec
+
+    assert rank_uncertainty(data, default_spec(), 16, 0, 5, cache_dir=tmp_path,
+                            cached_only=True) is None
+    assert not list(tmp_path.iterdir())
+    computed = rank_uncertainty(data, default_spec(), 16, 0, 5, cache_dir=tmp_path)
+    again = rank_uncertainty(data, default_spec(), 16, 0, 5, cache_dir=tmp_path, cached_only=True)
+    pd.testing.assert_frame_equal(again["intervals"], computed["intervals"])
