@@ -8,7 +8,6 @@ from __future__ import annotations
 import pandas as pd
 
 from .components import COMPONENTS, CONTEXT, check_component
-from .geography import ITL1_CODES
 from .load import LDIData
 
 
@@ -94,6 +93,4 @@ def latest_values(data: LDIData, indicator_id: str) -> pd.Series:
         from .errors import LDIError
 
         raise LDIError(f"unknown indicator {indicator_id!r}; run `ldi list indicators`")
-    period = meta.loc[indicator_id, "default_period"]
-    vals = data.values[(data.values.indicator_id == indicator_id) & (data.values.period == period)]
-    return vals.set_index("area_code")["value"].reindex(list(ITL1_CODES)).astype("float64")
+    return data.indicator_matrix([indicator_id])[indicator_id]
