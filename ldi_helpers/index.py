@@ -218,6 +218,29 @@ class IndexResult:
             out.insert(0, "area", [region_by_code(a).name for a in out.index])
         return out.sort_values(["rank", "index"], ascending=[True, False], kind="mergesort")
 
+    def log_table(self, items=None) -> pd.DataFrame:
+        """The build log for readers: step, indicator (or component) name, what changed.
+
+        Parameters
+        ----------
+        items : list of str, optional
+            Only log entries about these indicator or component ids (default: all).
+        """
+        from .components import COMPONENTS
+
+        log = self.log if items is None else self.log[self.log["item"].isin(list(items))]
+        names = self.meta["name"].to_dict()
+        return pd.DataFrame({
+            "Step": [STEP_NAMES.get(s, str(s).capitalize()) for s in log["step"]],
+            "Indicator": [names.get(i, COMPONENTS.get(i, i)) for i in log["item"]],
+            "What changed": list(log["message"]),
+        })
+
+
+#: Build steps in words, for the reader version of the log (:meth:`IndexResult.log_table`).
+STEP_NAMES = {"screen": "Coverage screening", "impute": "Filling in missing values",
+              "treat": "Outlier treatment", "normalise": "Normalisation",
+              "aggregate": "Combining indicators"}
 
 #: Method ids in words, for the build log (read by people who never see the spec).
 _METHOD_WORDS = {"indicator_mean": "indicator mean", "indicator_median": "indicator median",

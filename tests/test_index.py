@@ -149,3 +149,14 @@ def test_log_messages_name_regions_and_methods_in_words():
     assert not r.log.loc[r.log.step != "screen", "message"].str.contains(rf"\b(?:{codes})\b").any()
     for step in ("impute", "treat", "normalise", "aggregate"):
         assert not r.log.loc[r.log.step == step, "message"].str.contains("->|_").any()
+
+
+def test_log_table_names_steps_and_indicators():
+    r = build_index(_two_indicator_data(list(range(12)), [5] * 12), {"treatment": "none"})
+    t = r.log_table(["b"])
+    assert list(t.columns) == ["Step", "Indicator", "What changed"]
+    assert len(t) >= 1 and set(t["Step"]) == {"Normalisation"}
+    assert set(t["Indicator"]) == {r.meta.loc["b", "name"]}
+    full = build_index(make_data()).log_table()
+    gone = full[full["Step"] == "Coverage screening"]
+    assert list(gone["Indicator"]) == ["ado_gone"]  # screened out: no name in the index's metadata
