@@ -120,3 +120,35 @@ def get_pca(result) -> pd.DataFrame:
             rows.append({"component": comp, "indicator": ind, "loading": float(v),
                          "weight": float(v * v), "explained": expl, "n_areas": len(block)})
     return pd.DataFrame(rows)
+
+
+def get_rank_comparison(result, data) -> tuple[pd.DataFrame, float, float]:
+    """Our ranks beside techUK's published 2023 ranks, with Spearman's rank correlation.
+
+    Parameters
+    ----------
+    result : IndexResult
+    data : LDIData
+        Reads ``published`` (``ldi_2023_index_rank``).
+
+    Returns
+    -------
+    table : DataFrame
+        Indexed by ITL1 code (techUK's order of the published table): ``region``,
+        ``techUK 2023``, ``ours``, ``difference`` (techUK's rank minus ours: positive means we
+        place the region higher).
+    rho, p : float
+        Spearman's rank correlation over the regions ranked by both, and its p-value.
+    """
+    from scipy.stats import spearmanr
+
+    from .geography import region_by_code
+
+    pub = data.published.set_index("area_code")["ldi_2023_index_rank"].astype(int)
+    table = pd.DataFrame({"region": [region_by_code(a).name for a in pub.index],
+                          "techUK 2023": pub,
+                          "ours": result.ranks.reindex(pub.index)})
+    table["difference"] = table["techUK 2023"] - table["ours"]
+    both = table.dropna()
+    rho, p = spearmanr(both["techUK 2023"], both["ours"])
+    return table, float(rho), float(p)

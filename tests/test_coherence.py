@@ -56,3 +56,22 @@ def test_pca_loadings_sign_and_weights():
     r2 = build_index(_data([12.0 - i for i in range(12)]), {"treatment": "none"})
     sk2 = get_pca(r2).query("component == 'digital_skills'").loading.to_numpy()
     np.testing.assert_allclose(sk2, [2 ** -0.5, -(2 ** -0.5)])
+
+
+def test_rank_comparison_known_answer():
+    import pandas as pd
+
+    from ldi_helpers.coherence import get_rank_comparison
+
+    class Result:
+        ranks = pd.Series({"TLC": 1.0, "TLD": 2.0, "TLE": 3.0})
+
+    class Data:
+        published = pd.DataFrame({"area_code": ["TLC", "TLD", "TLE"],
+                                  "ldi_2023_index_rank": [1, 3, 2]})
+
+    table, rho, p = get_rank_comparison(Result, Data)
+    # Spearman = 1 - 6 * sum(d^2) / (n (n^2 - 1)) = 1 - 6 * 2 / 24 = 0.5
+    assert rho == pytest.approx(0.5)
+    assert list(table["difference"]) == [0, 1, -1]
+    assert list(table["region"]) == ["North East", "North West", "Yorkshire and The Humber"]
