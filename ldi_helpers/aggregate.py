@@ -7,16 +7,29 @@ to sum to 1 ("available-case" aggregation); an area with no available input, or 
 inputs all have weight 0, gets ``NaN``.
 
 - ``arithmetic``: weighted mean; fully compensatory.
-- ``geometric``: weighted geometric mean; partly compensatory. It needs positive values, so when
-  the smallest available value ``m`` in the block being aggregated (all areas, all inputs) is not
-  above 0, every value is shifted by ``s = 1 - m`` (the minimum becomes 1), the weighted geometric
-  mean is taken and ``s`` is subtracted again. The result stays on the input scale, and the
-  geometric mean of equal values is that value. With min-max scores (0-100) this is the usual
-  practice of rescaling to [1, 101] before a geometric mean.
+- ``geometric``: weighted geometric mean; partly compensatory. It needs positive values, so it is
+  taken on a scale whose floor is at least 1: with ``m`` the smallest available value in the
+  block being aggregated (all areas, all inputs), every value is shifted up by
+  ``s = max(0, 1 - m)``, the weighted geometric mean is taken and ``s`` is subtracted again
+  (:data:`GEOMETRIC_FLOOR` = 1). With min-max, rank or goalpost scores (0-100) the block minimum
+  is 0, so this is the JRC/COINr practice of a geometric mean on the 1-101 scale. The shift is a
+  continuous function of the data (it falls smoothly to 0 as ``m`` rises to 1), so the result
+  never jumps, and the same rule applies in every build and every Monte Carlo sample. The result
+  stays on the input scale, and the geometric mean of equal values is that value.
 - ``copeland``: non-compensatory outranking. For each pair of areas ``a, b`` the weighted
-  majority ``D[a, b] = sum_k w_k * sign(v[a, k] - v[b, k])`` over inputs both have; ``a`` beats
-  ``b`` when ``D > 0``. An area's score is its wins minus its losses (range ``-(A-1) .. A-1``).
-  ``D`` is rounded to 12 decimals so weights that cancel exactly count as a tie.
+  majority ``D[a, b] = sum_k w_k * sign_tol(v[a, k] - v[b, k])`` over inputs both have, where
+  ``sign_tol`` is 0 when the two values tie within the score tolerance (below); ``a`` beats ``b``
+  when ``D`` exceeds ``SCORE_ATOL`` times the pair's total weight, so weights that cancel in exact
+  arithmetic count as a tie. An area's score is its wins minus its losses
+  (range ``-(A-1) .. A-1``).
+
+Ties. Every comparison that decides a rank, a Copeland contest or a tie uses one tolerance,
+:func:`scores_tie`: two scores ``a`` and ``b`` tie when
+``|a - b| <= SCORE_ATOL + SCORE_RTOL * max(|a|, |b|)`` (``SCORE_ATOL = 1e-9`` points and
+``SCORE_RTOL = 1e-9``; on the 0-100 scale that is at most about 1e-7 points, far below any
+published precision and far above floating-point noise, about 1e-14). Scores that are equal in
+exact arithmetic but come out a few units in the last place apart (different summation orders,
+different BLAS) therefore always tie, on every machine.
 """
 from __future__ import annotations
 
@@ -25,8 +38,44 @@ import numpy as np
 from .errors import SpecError
 from .spec import COMPOSITE_AGGREGATIONS
 
-#: Scores equal to this many decimals are ties when ranking.
-RANK_DECIMALS = 10
+#: Absolute tolerance for comparing scores (points on the 0-100 scale). See :func:`scores_tie`.
+SCORE_ATOL = 1e-9
+#: Relative tolerance for comparing scores. See :func:`scores_tie`.
+SCORE_RTOL = 1e-9
+#: The geometric mean is taken on values shifted so the block minimum is at least this.
+GEOMETRIC_FLOOR = 1.0
+
+
+def score_tolerance(a, b) -> np.ndarray:
+    """The tolerance used when comparing scores ``a`` and ``b`` (broadcast), in their unit.
+
+    ``SCORE_ATOL + SCORE_RTOL * max(|a|, |b|)``.
+    """
+    return SCORE_ATOL + SCORE_RTOL * np.maximum(np.abs(a), np.abs(b))
+
+
+def scores_tie(a, b) -> np.ndarray:
+    """True where scores ``a`` and ``b`` are equal within the one documented score tolerance.
+
+    ``NaN`` never ties with anything.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.abs(a - b) <= score_tolerance(a, b)
+
+
+def compare_scores(a, b) -> np.ndarray:
+    """Sign of ``a - b`` with ties within the score tolerance: +1, 0 or -1 (0 where ``NaN``).
+
+    The one rule every rank, Copeland contest and tie in the package uses.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    d = a - b
+    with np.errstate(invalid="ignore"):
+        tie = ~(np.abs(d) > score_tolerance(a, b))
+    return np.where(tie, 0.0, np.sign(d))
 
 
 def _prep(v, w):
@@ -50,14 +99,18 @@ def weighted_arithmetic(v: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def geometric_shift(v: np.ndarray) -> np.ndarray:
-    """Shift ``s`` (shape ``v.shape[:-2]``) used by :func:`weighted_geometric` (0 if all > 0)."""
+    """Shift ``s = max(0, GEOMETRIC_FLOOR - m)`` (shape ``v.shape[:-2]``) used by the geometric
+    mean, ``m`` the smallest non-missing value of each ``(A, K)`` block (0 if all are missing).
+
+    Continuous in the data: 0 when every value is at least 1, ``1 - m`` below that.
+    """
     v = np.asarray(v, dtype=float)
     m = np.where(np.isnan(v), np.inf, v).min(axis=(-2, -1))
-    return np.where(np.isfinite(m) & (m <= 0), 1.0 - m, 0.0)
+    return np.where(np.isfinite(m), np.maximum(0.0, GEOMETRIC_FLOOR - m), 0.0)
 
 
 def weighted_geometric(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted geometric mean over the last axis, with the documented shift for values <= 0."""
+    """Weighted geometric mean over the last axis, on the floor-1 scale (module docstring)."""
     v, w, mask, wa, den = _prep(v, w)
     s = geometric_shift(v)[..., None, None]
     logs = np.where(mask, np.log(np.where(mask, v + s, 1.0)), 0.0)
@@ -75,9 +128,11 @@ def copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     a = v[..., :, None, :]
     b = v[..., None, :, :]
     both = mask[..., :, None, :] & mask[..., None, :, :]
-    sgn = np.sign(np.where(both, a - b, 0.0))
-    d = np.round((sgn * w[..., None, None, :]).sum(axis=-1), 12)
-    score = np.sign(d).sum(axis=-1)
+    sgn = np.where(both, compare_scores(a, b), 0.0)
+    wb = w[..., None, None, :]
+    d = (sgn * wb).sum(axis=-1)
+    tot = np.where(both, wb, 0.0).sum(axis=-1)
+    score = np.where(np.abs(d) > SCORE_ATOL * tot, np.sign(d), 0.0).sum(axis=-1)
     has = (np.where(mask, w[..., None, :], 0.0).sum(axis=-1)) > 0
     return np.where(has, score, np.nan)
 
@@ -97,7 +152,7 @@ def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
     n_components : int
     method : {"arithmetic", "geometric"}
         Same rules as :func:`weighted_arithmetic` and :func:`weighted_geometric` (available-case
-        renormalisation, documented shift for values <= 0), computed as matrix products so that a
+        renormalisation, geometric mean on the floor-1 scale), computed as matrix products so that a
         batch of weight vectors costs one product per component.
 
     Returns
@@ -156,32 +211,33 @@ def aggregate(v: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
 def rank_scores(scores: np.ndarray, ties: str = "min") -> np.ndarray:
     """Ranks along the last axis, 1 = highest score; ``NaN`` scores get ``NaN`` ranks.
 
-    Scores are rounded to :data:`RANK_DECIMALS` decimals first, so values that differ only by
-    floating-point noise tie. ``ties``: ``min`` (tied areas share the best of their ranks:
-    1, 2, 2, 4), ``max`` (1, 3, 3, 4), ``average`` (1, 2.5, 2.5, 4) or ``dense`` (1, 2, 2, 3).
-    Returned as floats (``NaN`` for missing).
+    Two scores that tie within the score tolerance (:func:`scores_tie`) are tied, so values that
+    differ only by floating-point noise always share a rank. ``ties``: ``min`` (tied areas share
+    the best of their ranks: 1, 2, 2, 4), ``max`` (1, 3, 3, 4), ``average`` (1, 2.5, 2.5, 4) or
+    ``dense`` (1, 2, 2, 3). Returned as floats (``NaN`` for missing).
     """
-    s = np.round(np.asarray(scores, dtype=float), RANK_DECIMALS)
-    ok = ~np.isnan(s)
-    a = s[..., :, None]
-    b = s[..., None, :]
-    # comparisons with NaN are False, so NaN scores never count as greater or equal
-    greater = (b > a).sum(axis=-1)
-    both = ok[..., :, None] & ok[..., None, :] if ties != "min" else None
-    equal = ((b == a) & both).sum(axis=-1) if ties != "min" else None
-    if ties == "min":
-        r = 1.0 + greater
-    elif ties == "max":
-        r = 0.0 + greater + equal
-    elif ties == "average":
-        r = greater + (equal + 1) / 2.0
-    elif ties == "dense":
-        # distinct values strictly greater: count b > a weighted by 1 / multiplicity of b
-        mult = ((b == a) & both).sum(axis=-1)  # multiplicity of each value
-        inv = np.where(ok, 1.0 / np.maximum(mult, 1), 0.0)
-        r = 1.0 + np.round((((b > a) & both) * inv[..., None, :]).sum(axis=-1), 6)
-    else:
+    if ties not in ("min", "max", "average", "dense"):
         from .spec import RANK_TIES
         raise SpecError(f"unknown rank tie rule {ties!r}; valid choices are: "
                         + ", ".join(RANK_TIES))
+    s = np.asarray(scores, dtype=float)
+    ok = ~np.isnan(s)
+    # cmp[..., i, j] = +1 when area j scores above area i (beyond the tolerance), 0 on a tie;
+    # comparisons with NaN give 0 and are masked out below
+    cmp = compare_scores(s[..., None, :], s[..., :, None])
+    both = ok[..., :, None] & ok[..., None, :]
+    above = (cmp > 0) & both
+    greater = above.sum(axis=-1)
+    if ties == "min":
+        r = 1.0 + greater
+    else:
+        tied = (cmp == 0) & both                 # includes the area itself
+        equal = tied.sum(axis=-1)
+        if ties == "max":
+            r = 0.0 + greater + equal
+        elif ties == "average":
+            r = greater + (equal + 1) / 2.0
+        else:  # dense: distinct values strictly above = sum over them of 1 / their multiplicity
+            inv = np.where(ok, 1.0 / np.maximum(equal, 1), 0.0)
+            r = 1.0 + np.round((above * inv[..., None, :]).sum(axis=-1), 6)
     return np.where(ok, r, np.nan)

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .aggregate import aggregate, geometric_shift, rank_scores
+from .aggregate import SCORE_ATOL, aggregate, compare_scores, geometric_shift, rank_scores
 from .errors import LDIError
 from .index import (Stage, component_weight_vector, indicator_scores, indicator_weight_vector,
                     raw_option, stage)
@@ -352,10 +352,10 @@ def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.nd
 def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """:func:`ldi_helpers.aggregate.copeland` for a batch, evaluating each pair of areas once.
 
-    The arithmetic per pair is the same (sign of each input's difference where both areas have
-    it, weighted sum over the input axis, rounded to 12 decimals), so the result is identical;
-    the reversed pair is its exact negative (``b - a == -(a - b)`` in floating point, and the
-    sum and rounding are symmetric), which halves the work. Areas are put on the leading axis so
+    The arithmetic per pair is the same (sign of each input's difference, 0 within the score
+    tolerance, where both areas have it; weighted sum over the input axis; a win only when the sum
+    exceeds ``SCORE_ATOL`` times the pair's total weight), so the result is identical; the
+    reversed pair is its exact negative (the tolerance is symmetric), which halves the work. Areas are put on the leading axis so
     that gathering the pairs copies contiguous blocks.
 
     Parameters
@@ -373,13 +373,17 @@ def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     n_s, n_a, _ = v.shape
     first, second = np.triu_indices(n_a, k=1)                            # pairs a < b, (P,)
     vt = np.ascontiguousarray(v.transpose(1, 0, 2))                      # (A, S, K)
-    diff = vt[first] - vt[second]                                        # (P, S, K)
+    sgn = compare_scores(vt[first], vt[second])                          # (P, S, K), 0 on ties
     mask = ~np.isnan(vt)
+    tot = np.broadcast_to(w.sum(axis=-1), sgn.shape[:2])                 # (P, S)
     gaps = np.flatnonzero(~mask.all(axis=(0, 2)))                        # samples with a NaN
     if gaps.size:                      # an input counts for a pair only if both areas have it
         both = mask[first][:, gaps] & mask[second][:, gaps]
-        diff[:, gaps] = np.where(both, diff[:, gaps], 0.0)
-    win = np.sign(np.round((np.sign(diff) * w).sum(axis=-1), 12))      # (P, S): +1 = a beats b
+        sgn[:, gaps] = np.where(both, sgn[:, gaps], 0.0)
+        tot = tot.copy()
+        tot[:, gaps] = np.where(both, w[gaps], 0.0).sum(axis=-1)
+    d = (sgn * w).sum(axis=-1)                                           # (P, S)
+    win = np.where(np.abs(d) > SCORE_ATOL * tot, np.sign(d), 0.0)        # +1 = a beats b
     duel = np.zeros((n_a, n_a, n_s))
     duel[first, second] = win
     duel[second, first] = -win

@@ -179,7 +179,8 @@ class MethodSpec:
     composite_aggregation : str
         One of :data:`COMPOSITE_AGGREGATIONS` (component scores -> composite).
     rank_ties : str
-        One of :data:`RANK_TIES`; scores equal to 10 decimal places are ties.
+        One of :data:`RANK_TIES`; scores equal within the score tolerance
+        (:func:`ldi_helpers.aggregate.scores_tie`: 1e-9 absolute plus 1e-9 relative) are ties.
     """
 
     indicators: tuple[str, ...] | None = None
@@ -391,7 +392,9 @@ class MethodSpec:
             "distance_to_median": "distance to median (relative to the median region)",
             "goalposts": "goalposts (fixed lower and upper bounds)",
         }
-        aggregation = {"arithmetic": "arithmetic mean", "geometric": "geometric mean",
+        aggregation = {"arithmetic": "arithmetic mean",
+                       "geometric": "geometric mean (taken on scores raised so the lowest is at "
+                                    "least 1, i.e. 1-101 for 0-100 scores, then shifted back)",
                        "copeland": "Copeland (pairwise wins and losses)"}
         ties = {"min": "tied regions share the better rank",
                 "max": "tied regions share the worse rank",

@@ -11,8 +11,9 @@ Treatments (chosen by name in the spec):
 - ``none``: values are used as they are.
 - ``winsorise``: while the indicator is flagged, the most extreme value on the side of the skew
   (the maximum if ``G1 > 0``, the minimum if ``G1 < 0``) is set to the next value inward. Tied
-  extreme values move together and count as that many points. At most ``max_winsorised`` points
-  are changed per indicator; if the indicator is still flagged after that, it is left winsorised
+  extreme values move together. At most ``max_winsorised`` *distinct* points are changed per
+  indicator (a point moved again with the next one counts once, as in COINr's ``winmax``: on
+  ``1..30, 70, 75`` with at most 2 points, 75 and then both 70s go to 30); if the indicator is still flagged after that, it is left winsorised
   and the log says it is still skewed (nothing else is done silently).
 - ``log``: a flagged indicator is log-transformed (COINr's "log_CT"):
   ``ln(x - min + 0.01 * (max - min))`` if ``G1 > 0``, mirrored
@@ -98,18 +99,19 @@ def winsorise(x: np.ndarray, skew_threshold: float = 2.0, kurtosis_threshold: fl
         Positions of the changed values.
     """
     v = np.asarray(x, dtype=float).copy()
-    changed: list[int] = []
+    changed: set[int] = set()
     while is_flagged(v, skew_threshold, kurtosis_threshold):
         g1, _ = skew_kurtosis(v)
         ok = ~np.isnan(v)
         vals = v[ok]
         ext = vals.max() if g1 > 0 else vals.min()
-        at = np.flatnonzero(ok & (v == ext))
+        at = {int(i) for i in np.flatnonzero(ok & (v == ext))}
         inner = vals[vals != ext]
-        if inner.size == 0 or len(changed) + at.size > max_points:
+        # a point moved twice (first to the next value, then on with it) counts once
+        if inner.size == 0 or len(changed | at) > max_points:
             break
-        v[at] = inner.max() if g1 > 0 else inner.min()
-        changed.extend(int(i) for i in at)
+        v[sorted(at)] = inner.max() if g1 > 0 else inner.min()
+        changed |= at
     return v, tuple(sorted(changed))
 
 

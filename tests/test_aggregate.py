@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ldi_helpers.aggregate import (aggregate, aggregate_components, copeland, geometric_shift,
-                                   rank_scores, weighted_arithmetic, weighted_geometric)
+from ldi_helpers.aggregate import (SCORE_ATOL, SCORE_RTOL, aggregate, aggregate_components, compare_scores,
+                                   copeland, geometric_shift, rank_scores, score_tolerance,
+                                   scores_tie, weighted_arithmetic, weighted_geometric)
 from ldi_helpers.errors import SpecError
 
 
@@ -106,3 +107,85 @@ def test_ranks_are_a_permutation_without_ties(v):
     r = rank_scores(np.array(v, dtype=float))
     assert sorted(r.astype(int).tolist()) == list(range(1, len(v) + 1))
     assert r[int(np.argmax(v))] == 1
+
+
+# ---------------------------------------------------------------- one tolerance for every tie
+ULP_PAIRS = [
+    (200 / 11, np.nextafter(200 / 11, np.inf)),           # equal in exact arithmetic, 1 ulp apart
+    (0.1 + 0.2, 0.3),                                    # the classic 1-ulp difference
+    (1.0000000001499998, 1.00000000015),                 # straddles a rounding-to-10-dp boundary
+    (0.0, 5e-324),                                       # zero and the smallest subnormal
+]
+
+
+@pytest.mark.parametrize("a, b", ULP_PAIRS)
+def test_scores_one_ulp_apart_tie_under_every_rule(a, b):
+    assert a != b and scores_tie(a, b) and compare_scores(a, b) == 0
+    for ties, expected in (("min", 2), ("max", 3), ("average", 2.5), ("dense", 2)):
+        r = rank_scores(np.array([1e6, a, b, -1e6]), ties)
+        assert r[1] == r[2] == expected, ties
+
+
+def test_tolerance_is_stated_and_separates_real_differences():
+    # a real difference on the 0-100 scale (1e-6 points) is never a tie
+    assert not scores_tie(50.0, 50.000001)
+    assert compare_scores(50.000001, 50.0) == 1 and compare_scores(50.0, 50.000001) == -1
+    # the tolerance is SCORE_ATOL + SCORE_RTOL * max(|a|, |b|)
+    assert score_tolerance(100.0, 0.0) == pytest.approx(SCORE_ATOL + 100 * SCORE_RTOL)
+    assert not scores_tie(np.nan, np.nan) and compare_scores(np.nan, 1.0) == 0
+
+
+def test_rank_ties_within_tolerance_on_sample_axes():
+    base = np.array([[3.0, 200 / 11, np.nextafter(200 / 11, -np.inf), 1.0, np.nan]] * 3)
+    r = rank_scores(base, "min")
+    np.testing.assert_array_equal(r[:, :4], [[3, 1, 1, 4]] * 3)
+    assert np.isnan(r[:, 4]).all()
+
+
+@pytest.mark.parametrize("a, b", ULP_PAIRS)
+def test_copeland_contest_within_tolerance_is_a_tie_on_both_paths(a, b):
+    from ldi_helpers.batch import _copeland
+    # area 0 and area 1 differ only by floating-point noise on both inputs; area 2 loses to both
+    v = np.array([[[a, a], [b, b], [-1.0, -1.0]]])
+    for w in (np.array([[0.4999999999999999, 0.5000000000000001]]), np.array([[0.5, 0.5]])):
+        np.testing.assert_array_equal(copeland(v, w), [[1, 1, -2]])
+        np.testing.assert_array_equal(_copeland(v, w), [[1, 1, -2]])
+
+
+def test_copeland_weights_that_cancel_within_tolerance_tie():
+    # PCA-like weights 0.1 + 0.2 versus 0.3: cancel in exact arithmetic, not in floating point
+    v = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    w = np.array([0.1, 0.2, 0.3])
+    assert 0.1 + 0.2 != 0.3
+    np.testing.assert_array_equal(copeland(v, w), [0, 0])
+
+
+# ---------------------------------------------------------------- geometric mean: one continuous rule
+def test_geometric_mean_is_continuous_at_zero():
+    w = np.array([0.5, 0.5])
+    at_zero = weighted_geometric(np.array([[0.0, 100.0], [50.0, 50.0]]), w)[0]
+    near_zero = weighted_geometric(np.array([[1e-12, 100.0], [50.0, 50.0]]), w)[0]
+    # known answer on the 1-101 scale: sqrt(1 * 101) - 1
+    assert at_zero == pytest.approx(np.sqrt(101.0) - 1.0, abs=1e-12)
+    assert near_zero == pytest.approx(at_zero, abs=1e-9)
+    # just below and just above the floor of 1 the shift fades out smoothly
+    below = weighted_geometric(np.array([[1.0 - 1e-12, 100.0]]), w)[0]
+    above = weighted_geometric(np.array([[1.0 + 1e-12, 100.0]]), w)[0]
+    assert below == pytest.approx(above, abs=1e-9) and above == pytest.approx(10.0, abs=1e-9)
+
+
+@given(st.floats(min_value=-50, max_value=150), st.floats(min_value=0, max_value=100))
+@settings(max_examples=200, deadline=None)
+def test_geometric_mean_has_no_jumps(x, y):
+    w = np.array([0.3, 0.7])
+    f = lambda t: weighted_geometric(np.array([[t, y], [40.0, 60.0]]), w)[0]  # noqa: E731
+    h = 1e-7
+    assert abs(f(x + h) - f(x)) < 1e-3
+
+
+def test_geometric_shift_rule():
+    assert geometric_shift(np.array([[0.0, 3.0]])) == 1.0
+    assert geometric_shift(np.array([[0.25, 3.0]])) == 0.75
+    assert geometric_shift(np.array([[1.0, 3.0]])) == 0.0
+    assert geometric_shift(np.array([[-2.0, 3.0]])) == 3.0
+    assert geometric_shift(np.array([[np.nan, np.nan]])) == 0.0

@@ -69,3 +69,22 @@ def test_missing_values_ignored():
 def test_unknown_treatment():
     with pytest.raises(SpecError, match="none, winsorise, log"):
         treat(np.ones((3, 1)), "trim")
+
+
+def test_winsorising_counts_distinct_points_like_coinr():
+    """Known answer from the reference implementation (COINr ``Treat``, ``winmax = 2``) on
+    x = 1..30, 70, 75: 75 is moved to 70, then both 70s to 30, the third-largest value; two
+    distinct points are changed and the indicator is no longer flagged."""
+    x = np.array([*range(1, 31), 70.0, 75.0])
+    assert is_flagged(x)
+    out, pts = winsorise(x, max_points=2)
+    assert pts == (30, 31)
+    assert out[30] == out[31] == 30.0
+    np.testing.assert_array_equal(out[:30], x[:30])
+    assert not is_flagged(out)
+    # with one point allowed only 75 moves (to 70) and the indicator stays flagged
+    out1, pts1 = winsorise(x, max_points=1)
+    assert pts1 == (31,) and out1[31] == 70.0 and is_flagged(out1)
+    # the treatment record reports the true count of distinct points
+    _, rec = treat(x[:, None], "winsorise", max_points=2)
+    assert rec[0].points == (30, 31) and len(set(rec[0].points)) == 2 and not rec[0].still_flagged
