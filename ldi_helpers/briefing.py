@@ -91,9 +91,7 @@ class Briefing:
         parts = [f"{name} ranks {ordinal(self.rank)} of {self.n_areas} on the open Local "
                  "Digital Index"]
         if self.rank_interval:
-            lo, hi = self.rank_interval["lo"], self.rank_interval["hi"]
-            parts[0] += (f" (between {ordinal(lo)} and {ordinal(hi)} under other defensible "
-                         "methods)" if lo != hi else " under every method tested")
+            parts[0] += f" ({self.interval_phrase()})"
         g = self.gva
         if g.get("value") is not None:
             if g["gap_per_person"] > 0:
@@ -105,6 +103,53 @@ class Briefing:
                 parts.append(f"its Digital GVA per person, {gbp(g['value'])}, is above the UK "
                              f"median of {gbp(g['median'])}")
         return "; ".join(parts) + "."
+
+    def interval_phrase(self) -> str:
+        """Where the region ranks under other defensible methods, as the evidence supports it.
+
+        "between 3rd and 5th in 90% of the 4,096 sampled methods" for a range; for a single-rank
+        5-95% range the share of samples at that rank ("2nd in 96% of ..."); "every" only when
+        the share is 100%.
+        """
+        from .uncertainty import share_phrase
+
+        iv = self.rank_interval
+        lo, hi, n = iv["lo"], iv["hi"], iv["n"]
+        if lo != hi:
+            return (f"between {ordinal(lo)} and {ordinal(hi)} in 90% of the {n:,} other "
+                    "defensible methods sampled")
+        return f"{ordinal(lo)} {share_phrase(iv['share_at_lo'], n)}"
+
+    def interval_note(self) -> str:
+        """How the rank range was computed, with the sample size and the tie rule, in words."""
+        from .uncertainty import share_phrase
+
+        iv = self.rank_interval
+        if not iv:
+            return "The uncertainty of this rank was not analysed in this run."
+        n = iv["n"]
+        text = (f"The range holds 90% of {n:,} equally defensible ways of building the index "
+                "(different normalisations, weights, aggregation rules, outlier treatments, data "
+                "periods, with and without proxy indicators), the same sample as the sensitivity "
+                "page.")
+        if iv.get("any_tie_share", 0) > 0:
+            text += (f" At least two regions share a rank {share_phrase(iv['any_tie_share'], n)}"
+                     " (equal scores happen most under the pairwise-wins rule, which scores "
+                     "whole numbers); tied regions share the better rank, so the better end of "
+                     "the range can be optimistic.")
+        return text
+
+    def assumptions_to_plot(self) -> pd.DataFrame | None:
+        """The assumptions with a measurable effect on this region's rank (None if there are none).
+
+        A region whose rank never moves in the sensitivity design has no rank variance to share
+        out (its indices are undefined), so there is nothing to chart.
+        """
+        a = self.assumptions
+        if a is None or a.empty:
+            return None
+        a = a[np.isfinite(a["ST"]) & (a["ST"] > 0)]
+        return a if len(a) else None
 
     def strengths(self) -> list[str]:
         """Components clearly above the median region, strongest first."""
@@ -225,7 +270,7 @@ def _cache_key(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int) 
     from .load import data_fingerprint
 
     blob = json.dumps({"data": data_fingerprint(data.data_dir), "spec": spec.to_dict(),
-                       "n": n_samples, "sobol_n": sobol_n, "seed": seed, "v": 1},
+                       "n": n_samples, "sobol_n": sobol_n, "seed": seed, "v": 2},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
@@ -278,8 +323,10 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
     if sobol_n:
         from .sensitivity import get_sobol_indices
 
-        out["sobol"] = get_sobol_indices(model, factors, sobol_n, seed, list(ITL1_CODES),
-                                         num_resamples=50).indices
+        sob = get_sobol_indices(model, factors, sobol_n, seed, list(ITL1_CODES),
+                                num_resamples=50)
+        out["sobol"] = sob.indices
+        out["sobol_runs"] = sob.n_runs
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
@@ -290,8 +337,8 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
 
 
 def build_briefing(data, area: str, spec_overrides: dict | None = None,
-                   scenario_overrides: dict | None = None, n_samples: int = 2000,
-                   sobol_n: int = 256, seed: int = 20231) -> Briefing:
+                   scenario_overrides: dict | None = None, n_samples: int = 4096,
+                   sobol_n: int = 4096, seed: int = 20260121) -> Briefing:
     """Assemble a region's briefing.
 
     Parameters
@@ -305,6 +352,8 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
         Scenario fields to change from techUK's assumption.
     n_samples : int
         Monte Carlo methodology samples for the rank interval (0 switches uncertainty off).
+        The default, with ``sobol_n`` and ``seed``, is the sensitivity page's
+        (``30_sensitivity``), so a briefing shows the same interval as that page.
     sobol_n : int
         Base sample size (power of two) of the Sobol design for "which assumptions matter"
         (0 switches it off).
@@ -322,9 +371,19 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
     if n_samples or sobol_n:
         unc = rank_uncertainty(data, spec, n_samples, sobol_n, seed)
         if unc["intervals"] is not None:
-            row = unc["intervals"].loc[code]
+            ivs = unc["intervals"]
+            row = ivs.loc[code]
+            lo = int(row["rank_lo"])
+            # share of samples giving the region its 5th-percentile rank (used when lo == hi)
+            share_lo = (float(row["share_at_median"]) if int(row["median_rank"]) == lo
+                        else None)
             interval = {"median": int(round(float(row["median_rank"]))),
-                        "lo": int(row["rank_lo"]), "hi": int(row["rank_hi"]), "n": n_samples}
+                        "lo": lo, "hi": int(row["rank_hi"]), "n": int(ivs.attrs["n_samples"]),
+                        "share_at_lo": share_lo, "tied_share": float(row["tied_share"]),
+                        "any_tie_share": float(ivs.attrs["any_tie_share"])}
+            if unc["sobol"] is not None:
+                interval["sobol_n"] = sobol_n
+                interval["sobol_runs"] = unc.get("sobol_runs")
         if unc["sobol"] is not None:
             d = unc["sobol"]
             d = d[(d["output"] == "rank") & (d["unit"] == code)]
@@ -370,10 +429,13 @@ def assumptions_sentence(b: Briefing, top: int = 3) -> str:
     a = b.assumptions
     if a is None or a.empty:
         return "The sensitivity of this region's rank was not analysed in this run."
-    if not np.isfinite(a["ST"]).any():
-        return (f"{b.region.name}'s rank did not change under any assumption tested: no "
-                "assumption matters for it.")
-    lead = a.head(top)
+    runs = (b.rank_interval or {}).get("sobol_runs")
+    design = f" ({runs:,} methods evaluated)" if runs else ""
+    if b.assumptions_to_plot() is None:
+        return (f"{b.region.name}'s rank was the same in every method of the sensitivity "
+                f"design{design}: no assumption tested moves it, so there is no chart of "
+                "assumptions for this region.")
+    lead = b.assumptions_to_plot().head(top)
     items = ", ".join(f"{r.assumption.lower()} ({r.ST:.0%})" for r in lead.itertuples())
     return (f"The assumptions that move {b.region.name}'s rank most are {items}: the share of "
             "the variation in its rank that each is involved in (total Sobol index).")
@@ -385,9 +447,10 @@ def key_figures(b: Briefing) -> pd.DataFrame:
     rows = [("Rank on the open index (1 = strongest of 12)", f"{ordinal(b.rank)}")]
     if b.rank_interval:
         iv = b.rank_interval
+        rng = (f"{ordinal(iv['lo'])} to {ordinal(iv['hi'])}" if iv["lo"] != iv["hi"]
+               else ordinal(iv["lo"]))
         rows.append(("Rank under other defensible methods (5th-95th percentile)",
-                     f"{ordinal(iv['lo'])} to {ordinal(iv['hi'])} (median {ordinal(iv['median'])},"
-                     f" {iv['n']:,} samples)"))
+                     f"{rng} (median {ordinal(iv['median'])}, {iv['n']:,} sampled methods)"))
     rows += [
         ("techUK's published 2023 index rank", ordinal(g["published_rank"])),
         ("Digital GVA per person (techUK 2023)", gbp(g["value"])),

@@ -51,6 +51,14 @@ def add_source(fig: plt.Figure, source: str, licence: str = OGL_ATTRIBUTION) -> 
     fig.text(0.01, 0.005, text, fontsize=7, color="#444444", ha="left", va="bottom", wrap=True)
 
 
+#: How to read the tile maps (viridis: dark purple = low, yellow = high), for captions.
+TILE_MAP_READING = (
+    "Lighter (yellow) tiles are stronger and darker (purple) tiles weaker; for \"lower is better\" "
+    "indicators (such as premises stuck below 30 Mbit/s) the colour scale is reversed so that "
+    "yellow still means stronger. Each colour bar is labelled at its stronger and weaker ends. "
+    "Grey tiles marked n/a have no published value.")
+
+
 def plot_tile_map(
     values: pd.Series | Mapping[str, float],
     title: str,
@@ -117,6 +125,10 @@ def plot_tile_map(
     sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cm)
     cb = fig.colorbar(sm, ax=ax, fraction=0.04, pad=0.02)
     cb.set_label(unit, fontsize=8)
+    # say which end of the scale is stronger, so the legend matches the colours
+    top, bottom = ("weaker", "stronger") if reverse else ("stronger", "weaker")
+    cb.ax.text(0.5, 1.02, top, transform=cb.ax.transAxes, ha="center", va="bottom", fontsize=7)
+    cb.ax.text(0.5, -0.02, bottom, transform=cb.ax.transAxes, ha="center", va="top", fontsize=7)
     if own_fig:
         add_source(fig, source)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
@@ -211,7 +223,8 @@ def plot_indicator_tiles(data, indicator_ids: list[str], title: str,
     """Small multiples: one tile map per indicator at its default period.
 
     Each panel is titled with the indicator name, unit and period; a "lower is better" indicator
-    uses a reversed colour map so that darker always means stronger.
+    uses a reversed colour map so that the light (yellow) end always means stronger; every colour
+    bar is labelled "stronger" and "weaker" at its ends (:data:`TILE_MAP_READING`).
     """
     from .describe import latest_values
 

@@ -113,6 +113,18 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     if img:
         parts.append(f"<div><h2>Ranks on the map</h2><img alt='Tile map of LDI ranks' "
                      f"src='data:image/png;base64,{img}'></div>")
+    if intervals is not None and "n_samples" in getattr(intervals, "attrs", {}):
+        from .uncertainty import share_phrase
+
+        n = int(intervals.attrs["n_samples"])
+        t = float(intervals.attrs.get("any_tie_share", 0.0))
+        rank_note += (f"<p class='note'>Likely range: the ranks that hold 90% of the {n:,} "
+                      "methods sampled in the uncertainty analysis (the same sample as the "
+                      "sensitivity page). "
+                      + (f"At least two regions share a rank {_e(share_phrase(t, n))}; tied "
+                         "regions share the better rank, so the better end of a range can be "
+                         "optimistic." if t > 0 else "No sampled method gives two regions the "
+                         "same rank.") + "</p>")
     parts.append("</div>" + rank_note)
     parts.append("<h2>Analysis</h2><ul>")
     for j in analyses:

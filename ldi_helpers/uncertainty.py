@@ -55,6 +55,33 @@ def rank_percentile(ranks: np.ndarray, q: float) -> np.ndarray:
     return np.percentile(np.asarray(ranks, dtype=float), q, axis=0, method="inverted_cdf")
 
 
+def tied_in_sample(ranks: np.ndarray) -> np.ndarray:
+    """Boolean ``(n_samples, n_units)``: True where a unit shares its rank with another unit.
+
+    Ranks are whole numbers or halves from the engine's tie rules, so equal ranks are compared
+    exactly (no score is compared here).
+    """
+    r = np.asarray(ranks, dtype=float)
+    order = np.argsort(r, axis=1, kind="stable")
+    srt = np.take_along_axis(r, order, axis=1)
+    same = srt[:, 1:] == srt[:, :-1]
+    dup = np.zeros_like(srt, dtype=bool)
+    dup[:, 1:] |= same
+    dup[:, :-1] |= same
+    out = np.empty_like(dup)
+    np.put_along_axis(out, order, dup, axis=1)
+    return out
+
+
+#: How tied ranks are treated in the uncertainty analysis (printed wherever intervals are shown).
+TIE_RULE_NOTE = (
+    "In a sampled method, regions whose scores tie (within the index's tolerance; common under "
+    "the Copeland rule, which scores whole numbers of pairwise wins) share the better rank, as in "
+    "sports tables. Intervals and rank probabilities count that shared rank, so where ties are "
+    "frequent the better end of an interval can be one or more places better than breaking the "
+    "tie would give.")
+
+
 def get_rank_intervals(
     ranks: np.ndarray,
     nominal: Sequence[float],
@@ -68,7 +95,8 @@ def get_rank_intervals(
     Parameters
     ----------
     ranks : array (n_samples, n_units)
-        Rank of every unit in every sampled methodology (1 = best).
+        Rank of every unit in every sampled methodology (1 = best; tied units share a rank under
+        the spec's tie rule, see :data:`TIE_RULE_NOTE`).
     nominal : sequence of float
         Rank of every unit under the default methodology.
     units : sequence of str, optional
@@ -82,8 +110,11 @@ def get_rank_intervals(
     -------
     DataFrame
         Indexed by unit: ``name`` (if given), ``nominal_rank, median_rank, rank_lo, rank_hi,
-        interval_width`` (``rank_hi - rank_lo``), ``mean_rank``, ordered by median rank, then
-        nominal rank.
+        interval_width`` (``rank_hi - rank_lo``), ``mean_rank``, ``share_at_nominal`` and
+        ``share_at_median`` (share of samples, 0-1, in which the unit has exactly that rank),
+        ``tied_share`` (share of samples in which it shares its rank with another unit), ordered
+        by median rank, then nominal rank. ``attrs`` holds ``n_samples``, ``lo``, ``hi`` and
+        ``any_tie_share`` (share of samples with at least one tie).
     """
     ranks, codes = _check_ranks(ranks, units)
     nominal = np.asarray(nominal, dtype=float)
@@ -91,20 +122,47 @@ def get_rank_intervals(
         raise UncertaintyError(f"nominal ranks have shape {nominal.shape}; expected ({ranks.shape[1]},)")
     if not lo < hi:
         raise UncertaintyError(f"need lo < hi, got lo={lo}, hi={hi}")
+    median = rank_percentile(ranks, 50)
+    tied = tied_in_sample(ranks)
     out = pd.DataFrame(
         {
             "nominal_rank": nominal,
-            "median_rank": rank_percentile(ranks, 50),
+            "median_rank": median,
             "rank_lo": rank_percentile(ranks, lo),
             "rank_hi": rank_percentile(ranks, hi),
             "mean_rank": ranks.mean(axis=0),
+            "share_at_nominal": (ranks == nominal[None, :]).mean(axis=0),
+            "share_at_median": (ranks == median[None, :]).mean(axis=0),
+            "tied_share": tied.mean(axis=0),
         },
         index=pd.Index(codes, name="unit"),
     )
     out.insert(4, "interval_width", out["rank_hi"] - out["rank_lo"])
     if names is not None:
         out.insert(0, "name", [names.get(c, c) for c in codes])
-    return out.sort_values(["median_rank", "nominal_rank", "mean_rank"], kind="stable")
+    out = out.sort_values(["median_rank", "nominal_rank", "mean_rank"], kind="stable")
+    out.attrs.update(n_samples=int(ranks.shape[0]), lo=float(lo), hi=float(hi),
+                     any_tie_share=float(tied.any(axis=1).mean()))
+    return out
+
+
+def share_phrase(share: float, n: int) -> str:
+    """"in every one of the 4,096 sampled methods" when ``share`` is 1, else "in 96% of ..."
+
+    Never rounds a share below 1 up to "every": 0.9996 reads "in more than 99.9% of".
+    """
+    if share >= 1.0:
+        return f"in every one of the {n:,} sampled methods"
+    if share <= 0.0:
+        return f"in none of the {n:,} sampled methods"
+    pct = 100.0 * share
+    if pct > 99.5:
+        text = "more than 99.9%" if pct > 99.9 else f"{pct:.1f}%"
+    elif pct < 0.5:
+        text = "fewer than 0.5%"
+    else:
+        text = f"{pct:.0f}%"
+    return f"in {text} of the {n:,} sampled methods"
 
 
 def get_rank_probabilities(ranks: np.ndarray, units: Sequence[str] | None = None) -> pd.DataFrame:
@@ -617,19 +675,28 @@ def describe_rank_intervals(intervals: pd.DataFrame, robust_width: int = 2) -> l
     """Plain-English sentences on which regions' ranks are robust and which are not.
 
     A region is called *robust* when its 5-95 % rank interval spans at most ``robust_width``
-    places (e.g. "2nd to 4th"), and *uncertain* when it spans at least half the table.
+    places (e.g. "2nd to 4th"), and *uncertain* when it spans at least half the table. A region
+    whose interval is a single rank is described by the share of samples that give it that rank
+    ("in every one of the N sampled methods" only when the share is 100%). Ties are stated with
+    the share of samples that contain one.
     """
     d = intervals
     name = d["name"] if "name" in d.columns else pd.Series(d.index, index=d.index)
     n_units = len(d)
+    n = int(d.attrs.get("n_samples", 0))
+    lo_p, hi_p = d.attrs.get("lo", 5.0), d.attrs.get("hi", 95.0)
+    span = f"{hi_p - lo_p:.0f}%"
     out = []
     fixed = d[d["interval_width"] == 0]
     for code in fixed.index:
-        out.append(f"{name[code]} is {_ordinal(d.loc[code, 'median_rank'])} in at least 90% of the "
-                   "sampled methodologies: its rank does not depend on the method.")
+        share = float(d.loc[code, "share_at_median"])
+        where = share_phrase(share, n) if n else f"in at least {span} of the sampled methods"
+        tail = (": its rank does not depend on the method." if share >= 1.0 else
+                ", so its rank barely depends on the method.")
+        out.append(f"{name[code]} is {_ordinal(d.loc[code, 'median_rank'])} {where}{tail}")
     robust = d[(d["interval_width"] > 0) & (d["interval_width"] <= robust_width)]
     if len(robust):
-        out.append("Robust (rank moves by at most " f"{robust_width} places in 90% of methods): "
+        out.append(f"Robust (rank moves by at most {robust_width} places in {span} of methods): "
                    + "; ".join(f"{name[c]} ({_ordinal(d.loc[c, 'rank_lo'])}-"
                                f"{_ordinal(d.loc[c, 'rank_hi'])})" for c in robust.index) + ".")
     wide = d[d["interval_width"] >= n_units / 2]
@@ -643,4 +710,10 @@ def describe_rank_intervals(intervals: pd.DataFrame, robust_width: int = 2) -> l
                    "method: " + "; ".join(
                        f"{name[c]} ({_ordinal(d.loc[c, 'nominal_rank'])} by default, "
                        f"{_ordinal(d.loc[c, 'median_rank'])} typically)" for c in moved.index) + ".")
+    if "any_tie_share" in d.attrs and n:
+        t = float(d.attrs["any_tie_share"])
+        out.append((f"Ties: at least two regions share a rank {share_phrase(t, n)}; tied "
+                    "regions share the better rank, so the better end of an interval can be "
+                    "optimistic where ties are frequent.") if t > 0 else
+                   f"Ties: none of the {n:,} sampled methods gives two regions the same rank.")
     return out

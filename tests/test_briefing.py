@@ -117,3 +117,49 @@ def test_uncertainty_cached_only_does_not_compute(data, tmp_path):
     computed = rank_uncertainty(data, default_spec(), 16, 0, 5, cache_dir=tmp_path)
     again = rank_uncertainty(data, default_spec(), 16, 0, 5, cache_dir=tmp_path, cached_only=True)
     pd.testing.assert_frame_equal(again["intervals"], computed["intervals"])
+
+
+def _with_interval(b, **iv):
+    import dataclasses
+    base = {"median": 2, "lo": 2, "hi": 2, "n": 4096, "share_at_lo": 0.96, "tied_share": 0.0,
+            "any_tie_share": 0.0}
+    base.update(iv)
+    return dataclasses.replace(b, rank_interval=base)
+
+
+def test_headline_says_every_method_only_when_it_holds_in_every_sample(data):
+    b = build_briefing(data, "South East", n_samples=0, sobol_n=0)
+    almost = _with_interval(b, share_at_lo=4095 / 4096)
+    assert "every" not in almost.headline()
+    assert "2nd in more than 99.9% of the 4,096 sampled methods" in almost.headline()
+    assert "2nd in 96% of the 4,096 sampled methods" in _with_interval(b).headline()
+    always = _with_interval(b, share_at_lo=1.0)
+    assert "2nd in every one of the 4,096 sampled methods" in always.headline()
+    wide = _with_interval(b, lo=2, hi=5, share_at_lo=None, n=2000)
+    assert "between 2nd and 5th in 90% of the 2,000 other defensible methods" in wide.headline()
+
+
+def test_sample_size_and_ties_are_printed_from_the_run(data):
+    b = build_briefing(data, "Wales", n_samples=64, sobol_n=0, seed=7)
+    assert b.rank_interval["n"] == 64
+    kf = key_figures(b).set_index("measure")["value"]
+    assert "64 sampled methods" in kf["Rank under other defensible methods (5th-95th percentile)"]
+    assert "64 equally defensible" in b.interval_note()
+    tied = _with_interval(b, any_tie_share=0.25, n=64)
+    assert "share a rank in 25% of the 64 sampled methods" in tied.interval_note()
+    assert "share a rank" not in _with_interval(b, any_tie_share=0.0, n=64).interval_note()
+
+
+def test_no_chart_when_no_assumption_moves_the_rank(data):
+    import dataclasses
+
+    from ldi_helpers.briefing import assumptions_sentence
+    b = build_briefing(data, "London", n_samples=0, sobol_n=0)
+    flat = pd.DataFrame({"assumption": ["Normalisation method", "Outlier treatment"],
+                         "S1": [np.nan, np.nan], "ST": [np.nan, 0.0]})
+    b = dataclasses.replace(b, assumptions=flat)
+    assert b.assumptions_to_plot() is None
+    assert "no chart" in assumptions_sentence(b) and "no assumption tested moves it" in \
+        assumptions_sentence(b)
+    moving = dataclasses.replace(b, assumptions=flat.assign(ST=[0.4, 0.0]))
+    assert list(moving.assumptions_to_plot()["assumption"]) == ["Normalisation method"]

@@ -200,3 +200,43 @@ def test_one_at_a_time_table_and_sentences_in_words():
         "and changes 6 regions' ranks",
         "1 of the 4 single changes move no region at all.",
     ]
+
+
+def test_single_rank_interval_says_the_share_not_every_method():
+    """Issue: "2nd ... under every method tested" was printed when the region was 2nd in 95%."""
+    from ldi_helpers.uncertainty import describe_rank_intervals
+
+    fixed = np.array([[1, 2, 3]] * 19 + [[2, 1, 3]])
+    t = get_rank_intervals(fixed, [1, 2, 3], UNITS, names={"A": "Alpha", "B": "Beta", "C": "Gamma"})
+    assert t.loc["A", "share_at_median"] == pytest.approx(0.95)
+    assert t.loc["C", "share_at_median"] == 1.0 and t.attrs["n_samples"] == 20
+    text = describe_rank_intervals(t)
+    assert text[0] == ("Alpha is 1st in 95% of the 20 sampled methods, so its rank barely "
+                       "depends on the method.")
+    assert text[1] == ("Gamma is 3rd in every one of the 20 sampled methods: its rank does not "
+                       "depend on the method.")
+    assert not any("every" in s for s in text if s.startswith("Alpha"))
+
+
+def test_share_phrase_never_rounds_up_to_every():
+    from ldi_helpers.uncertainty import share_phrase
+
+    assert share_phrase(1.0, 4096) == "in every one of the 4,096 sampled methods"
+    assert share_phrase(4095 / 4096, 4096) == "in more than 99.9% of the 4,096 sampled methods"
+    assert share_phrase(0.96, 2000) == "in 96% of the 2,000 sampled methods"
+    assert share_phrase(0.0, 10) == "in none of the 10 sampled methods"
+
+
+def test_tied_ranks_are_counted_and_stated():
+    from ldi_helpers.uncertainty import describe_rank_intervals, tied_in_sample
+
+    # sample 0: A and B tie for 1st (min rule: 1, 1, 3); sample 1 and 2: no tie
+    r = np.array([[1, 1, 3], [1, 2, 3], [2, 1, 3], [1, 2, 3]])
+    np.testing.assert_array_equal(tied_in_sample(r), [[1, 1, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]])
+    t = get_rank_intervals(r, [1, 2, 3], UNITS)
+    assert t.attrs["any_tie_share"] == 0.25
+    assert t.loc["A", "tied_share"] == 0.25 and t.loc["C", "tied_share"] == 0.0
+    text = describe_rank_intervals(t)
+    assert text[-1].startswith("Ties: at least two regions share a rank in 25% of the 4 sampled")
+    no_ties = get_rank_intervals(np.array([[1, 2, 3]]), [1, 2, 3], UNITS)
+    assert describe_rank_intervals(no_ties)[-1].startswith("Ties: none of the 1 sampled")
