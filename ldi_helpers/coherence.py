@@ -21,6 +21,12 @@ import pandas as pd
 from .errors import LDIError
 from .weights import pc1_loadings
 
+#: Near-duplicate indicator pairs (default measure -> alternative) of the curated data.
+DEFAULT_ALTERNATIVES: dict[str, str] = {
+    "internet_recent_users_pct": "internet_never_used_pct",
+    "info_services_gva_share_pct": "info_services_gva_per_head",
+}
+
 #: Correlation above which two inputs are flagged as possible double counting.
 DOUBLE_COUNTING_R = 0.9
 

@@ -460,7 +460,7 @@ def choice(name: str, label: str, description: str, choices: Sequence, default: 
 #: Factors that set the spec field of the same name to the chosen alternative.
 SPEC_CHOICE_FIELDS: tuple[str, ...] = (
     "normalisation", "composite_aggregation", "component_aggregation", "imputation", "treatment",
-    "indicator_coverage",
+    "indicator_coverage", "near_duplicates",
 )
 #: Prefix of the factor that switches one proxy indicator on or off (``include:<indicator_id>``).
 INCLUDE_PREFIX = "include:"
@@ -513,6 +513,22 @@ def alternative_periods(data: Any, spec: Any = None) -> dict[str, str]:
     return out
 
 
+def near_duplicate_pairs_in_use(data: Any, spec: Any) -> dict[str, str]:
+    """The pairs of :data:`ldi_helpers.coherence.DEFAULT_ALTERNATIVES` (default measure ->
+    alternative) whose two indicators the spec would select if near-duplicates were kept."""
+    from .coherence import DEFAULT_ALTERNATIVES
+
+    both = set(_spec_indicators(data, spec.replace(near_duplicates="keep_both")))
+    return {k: a for k, a in DEFAULT_ALTERNATIVES.items() if k in both and a in both}
+
+
+def stand_ins(data: Any, spec: Any) -> dict[str, str]:
+    """Alternative -> default measure of every near-duplicate pair in use: under
+    ``near_duplicates="use_alternative"`` the alternative takes over the default measure's
+    weight and its proxy switch."""
+    return {a: k for k, a in near_duplicate_pairs_in_use(data, spec).items()}
+
+
 def _ind_name(meta: Any, ind: str) -> str:
     """Display name of an indicator from the metadata (indexed by id), or the id."""
     if "name" in meta.columns and ind in meta.index and str(meta.loc[ind, "name"]).strip():
@@ -532,7 +548,14 @@ def _spec_indicators(data: Any, spec: Any) -> list[str]:
     if spec.exclude_proxies:
         proxy = meta.set_index("indicator_id")["is_proxy"].map(_is_true)
         ids = [i for i in ids if not proxy[i]]
-    return [i for i in ids if i not in spec.exclude_indicators]
+    ids = [i for i in ids if i not in spec.exclude_indicators]
+    if spec.near_duplicates != "keep_both":
+        from .coherence import DEFAULT_ALTERNATIVES
+
+        for kept, alt in DEFAULT_ALTERNATIVES.items():
+            if kept in ids and alt in ids:
+                ids.remove(alt if spec.near_duplicates == "keep_one" else kept)
+    return ids
 
 
 def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_WEIGHT_SPREAD,
@@ -620,6 +643,16 @@ def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_
                "Skewed indicators (e.g. London's values) are winsorised, log-transformed or left.",
                specmod.TREATMENTS, spec.treatment),
     ]
+    pairs = near_duplicate_pairs_in_use(data, spec)
+    if pairs and spec.near_duplicates != "keep_both":
+        factors.append(ChoiceFactor(
+            "near_duplicates", "Measure used for near-identical indicators",
+            "Two indicators that measure one concept almost identically are not both used; "
+            "either the default measure of each pair or its alternative: "
+            + "; ".join(f"{_ind_name(meta, k)} or {_ind_name(meta, a)}"
+                        for k, a in pairs.items()) + ".",
+            choices=("keep_one", "use_alternative"), default=spec.near_duplicates,
+            choice_labels=("default measure", "alternative measure")))
     cov = tuple(sorted(set(DEFAULT_COVERAGE_CHOICES) | {spec.indicator_coverage}))
     factors.append(choice("indicator_coverage", "Data coverage threshold",
                           "Minimum share of regions with data for an indicator to be used.",
@@ -646,7 +679,8 @@ def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_
 
 
 def spec_for_sample(factors: FactorSet, settings: Mapping[str, np.ndarray], i: int,
-                    base: Any = None, available: Mapping[str, str] | None = None) -> Any:
+                    base: Any = None, available: Mapping[str, str] | None = None,
+                    swap_pairs: Mapping[str, str] | None = None) -> Any:
     """The methodology spec of sample ``i`` of a decoded design (``factors.decode(U)``).
 
     Factors named in :data:`SPEC_CHOICE_FIELDS` set that spec field; ``component_weights`` and
@@ -665,6 +699,10 @@ def spec_for_sample(factors: FactorSet, settings: Mapping[str, np.ndarray], i: i
     available : mapping, optional
         Indicator id -> component id of the indicators that survive selection and screening under
         this sample's coverage threshold and periods. Required when a proxy is left out.
+    swap_pairs : mapping, optional
+        Alternative -> default measure (:func:`stand_ins`). When the sample uses the alternative
+        of a near-identical pair, the alternative gets the default measure's sampled weight and
+        is left out with it.
     """
     from .spec import coerce_spec
 
@@ -692,6 +730,13 @@ def spec_for_sample(factors: FactorSet, settings: Mapping[str, np.ndarray], i: i
             raise FactorError(f"factor {f.name!r} does not map to a spec field; spec factors are "
                               f"{', '.join(SPEC_CHOICE_FIELDS)}, component_weights, "
                               f"indicator_weights, {INCLUDE_PREFIX}<indicator_id>, period")
+    swap = dict(swap_pairs or {}) if changes.get("near_duplicates",
+                                                  base.near_duplicates) == "use_alternative" else {}
+    if swap:
+        # the alternative measure stands in for the default one: same weight, same switch
+        excluded += [alt for alt, kept in swap.items() if kept in excluded]
+        if iw is not None:
+            iw.update({alt: iw[kept] for alt, kept in swap.items() if kept in iw})
     if excluded:
         if available is None:
             raise FactorError("spec_for_sample: a proxy is left out; pass `available` (indicator "
@@ -727,11 +772,17 @@ def spec_for_sample(factors: FactorSet, settings: Mapping[str, np.ndarray], i: i
 
 
 def included_mask(factors: FactorSet, settings: Mapping[str, np.ndarray],
-                  indicators: Sequence[str]) -> np.ndarray:
-    """``(n, len(indicators))`` booleans: False where a sample leaves the indicator out."""
+                  indicators: Sequence[str], stand_in: Mapping[str, str] | None = None
+                  ) -> np.ndarray:
+    """``(n, len(indicators))`` booleans: False where a sample leaves the indicator out.
+
+    ``stand_in`` maps an indicator (an alternative measure) to the indicator whose switch it
+    follows (:func:`stand_ins`).
+    """
     n = len(next(iter(settings.values())))
     mask = np.ones((n, len(indicators)), dtype=bool)
-    pos = {ind: j for j, ind in enumerate(indicators)}
+    stand_in = dict(stand_in or {})
+    pos = {stand_in.get(ind, ind): j for j, ind in enumerate(indicators)}
     for f in factors:
         if f.name.startswith(INCLUDE_PREFIX):
             j = pos.get(f.name[len(INCLUDE_PREFIX):])

@@ -60,6 +60,25 @@ def _unknown(kind: str, bad: list[str], valid: list[str]) -> SpecError:
                      + ", ".join(valid))
 
 
+def _near_duplicates(chosen: list[str], spec: MethodSpec, meta: pd.DataFrame,
+                     notes: list) -> list[str]:
+    """Apply ``spec.near_duplicates`` to the pairs of :data:`coherence.DEFAULT_ALTERNATIVES`
+    whose two indicators are both selected (pairs not in the data are ignored)."""
+    from .coherence import DEFAULT_ALTERNATIVES
+
+    if spec.near_duplicates == "keep_both":
+        return chosen
+    out = list(chosen)
+    for kept, alt in DEFAULT_ALTERNATIVES.items():
+        if kept in out and alt in out:
+            drop, other = (alt, kept) if spec.near_duplicates == "keep_one" else (kept, alt)
+            out.remove(drop)
+            name = str(meta.at[other, "name"]) if "name" in meta.columns else other
+            notes.append(("select", drop, f"left out as a near-duplicate of {name} (one "
+                          "measure per concept)"))
+    return out
+
+
 def select_indicators(data, spec: MethodSpec) -> Selection:
     """Build the areas x indicators matrix for ``spec``.
 
@@ -97,6 +116,7 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
     chosen = [i for i in chosen if i not in spec.exclude_indicators]
     for i in spec.exclude_indicators:
         notes.append(("select", i, "excluded by the spec"))
+    chosen = _near_duplicates(chosen, spec, meta_all, notes)
     if spec.components is not None:
         out = [i for i in chosen if meta_all.at[i, "component"] not in spec.components]
         chosen = [i for i in chosen if i not in out]

@@ -45,6 +45,10 @@ COMPONENT_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric")
 COMPOSITE_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric", "copeland")
 #: Tie rules for ranks (as in :meth:`pandas.Series.rank`); rank 1 is the best area.
 RANK_TIES: tuple[str, ...] = ("min", "max", "average", "dense")
+#: What to do with near-duplicate indicator pairs (two measures of one concept, see
+#: :data:`ldi_helpers.coherence.DEFAULT_ALTERNATIVES`): keep the default measure of each pair,
+#: use its alternative instead, or keep both (the concept then counts twice).
+NEAR_DUPLICATES: tuple[str, ...] = ("keep_one", "use_alternative", "keep_both")
 #: Geographies an index can be built for.
 GEOGRAPHIES: tuple[str, ...] = ("ITL1",)
 
@@ -142,6 +146,11 @@ class MethodSpec:
         Restrict the index to these component ids (``None`` = all eight).
     exclude_proxies : bool
         Drop indicators flagged ``is_proxy`` in ``indicators.csv``.
+    near_duplicates : str
+        One of :data:`NEAR_DUPLICATES`. For each pair of near-duplicate indicators in the data
+        (:data:`ldi_helpers.coherence.DEFAULT_ALTERNATIVES`, both selected), ``keep_one`` leaves
+        the alternative out, ``use_alternative`` leaves the default measure out, ``keep_both``
+        keeps both.
     periods : tuple of (indicator_id, period)
         Period overrides; an indicator not listed uses its ``default_period``. Accepts a dict.
     geography : str
@@ -187,6 +196,7 @@ class MethodSpec:
     exclude_indicators: tuple[str, ...] = ()
     components: tuple[str, ...] | None = None
     exclude_proxies: bool = False
+    near_duplicates: str = "keep_one"
     periods: tuple[tuple[str, str], ...] = ()
     geography: str = "ITL1"
     indicator_coverage: float = 0.65
@@ -225,6 +235,7 @@ class MethodSpec:
         if not isinstance(self.exclude_proxies, bool):
             raise SpecError(f"spec field 'exclude_proxies' must be true or false, "
                             f"got {self.exclude_proxies!r}")
+        _choice("near_duplicates", self.near_duplicates, NEAR_DUPLICATES)
         periods = _pairs("periods", self.periods)
         for p in periods:
             if len(p) != 2 or not isinstance(p[1], str):
@@ -415,8 +426,15 @@ class MethodSpec:
         iw = {"equal": "equal within each component", "custom": "custom",
               "pca": "statistical (principal components)"}
         cw = {"equal": "equal", "custom": "custom"}
+        dup = {"keep_one": "one measure per concept (of two near-identical measures, the "
+                           "default one is used)",
+               "use_alternative": "one measure per concept (the alternative measure of each "
+                                  "near-identical pair is used)",
+               "keep_both": "both measures of each near-identical pair kept (the concept "
+                            "counts twice)"}
         lines += [
             f"Proxy indicators : {'excluded' if self.exclude_proxies else 'included'}",
+            f"Near-duplicates  : {dup[self.near_duplicates]}",
             f"Areas            : {geography.get(self.geography, self.geography)}",
             f"Screening        : indicator kept if at least {self.indicator_coverage:.0%} of areas "
             f"have data; area kept if it has at least {self.area_coverage:.0%} of indicators",
@@ -456,6 +474,10 @@ def default_spec() -> MethodSpec:
       curated). Proxies are *included* (``exclude_proxies=False``): several components are only
       measured by proxies, and excluding them would empty those components; the notebooks label
       proxies wherever they are shown, and the switch lets a user test their influence.
+    - **Near-duplicates "keep_one"**: two indicators that measure one concept almost identically
+      (|Spearman| >= 0.95 across the areas, e.g. adults who used the internet recently and those
+      who never did) would count that concept twice; the default keeps one of each pair by the
+      rule stated in :mod:`ldi_helpers.coherence` and the sensitivity analysis tries the other.
     - **Screening 0.65 / 0.65**: the JRC's usual data-availability threshold, per indicator and
       per area: an indicator missing in more than about a third of areas is dropped rather than
       imputed, and so is an area missing more than a third of the indicators.
@@ -495,5 +517,5 @@ def coerce_spec(spec: MethodSpec | Mapping[str, Any] | str | Path | None) -> Met
 __all__ = [
     "MethodSpec", "default_spec", "coerce_spec", "IMPUTATIONS", "TREATMENTS", "NORMALISATIONS",
     "INDICATOR_WEIGHTINGS", "COMPONENT_WEIGHTINGS", "COMPONENT_AGGREGATIONS",
-    "COMPOSITE_AGGREGATIONS", "RANK_TIES", "GEOGRAPHIES",
+    "COMPOSITE_AGGREGATIONS", "RANK_TIES", "GEOGRAPHIES", "NEAR_DUPLICATES",
 ]

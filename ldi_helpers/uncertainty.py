@@ -344,7 +344,7 @@ def plot_rank_probabilities(probs: pd.DataFrame, title: str, source: str,
 
 def _stage_key_factors(factors: FactorSet) -> list[str]:
     """Factors that change selection/screening (a separate engine preparation per setting)."""
-    return [n for n in ("indicator_coverage", "period") if n in factors.names]
+    return [n for n in ("indicator_coverage", "period", "near_duplicates") if n in factors.names]
 
 
 def _stage_spec(base: Any, factors: FactorSet, settings: Mapping[str, np.ndarray], i: int) -> Any:
@@ -358,6 +358,9 @@ def _stage_spec(base: Any, factors: FactorSet, settings: Mapping[str, np.ndarray
         periods = dict(base.periods)
         periods.update(dict(f.choices[int(settings[f.name][i])]))
         changes["periods"] = periods
+    if "near_duplicates" in factors.names:
+        f = factors["near_duplicates"]
+        changes["near_duplicates"] = f.choices[int(settings[f.name][i])]
     return base.replace(**changes) if changes else base
 
 
@@ -379,12 +382,13 @@ def make_rebuild_model(data: Any, factors: FactorSet, spec: Any = None,
         Area codes of the output columns (default: the 12 ITL1 codes). An area missing from a
         build (screened out) gets NaN, which the summaries reject.
     """
-    from .factors import spec_for_sample
+    from .factors import spec_for_sample, stand_ins
     from .geography import ITL1_CODES
     from .index import build_index, stage
     from .spec import coerce_spec
 
     base = coerce_spec(spec)
+    swap = stand_ins(data, base)
     cols = list(units) if units is not None else list(ITL1_CODES)
     available: dict[Any, dict[str, str]] = {}
 
@@ -394,11 +398,12 @@ def make_rebuild_model(data: Any, factors: FactorSet, spec: Any = None,
         scores = np.full((n, len(cols)), np.nan)
         for i in range(n):
             st_spec = _stage_spec(base, factors, settings, i)
-            key = (st_spec.indicator_coverage, st_spec.periods)
+            key = (st_spec.indicator_coverage, st_spec.periods, st_spec.near_duplicates)
             if key not in available:
                 st = stage(data, st_spec)
                 available[key] = dict(zip(st.indicators, st.meta["component"]))
-            res = build_index(data, spec_for_sample(factors, settings, i, base, available[key]))
+            res = build_index(data, spec_for_sample(factors, settings, i, base, available[key],
+                                                    swap))
             ranks[i] = res.ranks.reindex(cols).to_numpy(dtype=float)
             scores[i] = res.composite.reindex(cols).to_numpy(dtype=float)
         return {"rank": ranks, "score": scores}
@@ -433,11 +438,12 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         prepares every selection-level setting ahead of time (for timing).
     """
     from .batch import CHOICE_TABLES, evaluate_batch, prepare_batch
-    from .factors import INCLUDE_PREFIX, included_mask
+    from .factors import INCLUDE_PREFIX, included_mask, stand_ins
     from .geography import ITL1_CODES
     from .spec import coerce_spec
 
     base = coerce_spec(spec)
+    stand_in = stand_ins(data, base)    # an alternative measure takes its default's weight
     cols = list(units) if units is not None else list(ITL1_CODES)
     stage_names = _stage_key_factors(factors)
     include_names = [f.name for f in factors if f.name.startswith(INCLUDE_PREFIX)]
@@ -466,7 +472,7 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         choices = {k: lut[settings[k][idx]] for k, lut in lookups.items()}
         if "indicator_weights" in factors.names:
             f = factors["indicator_weights"]
-            pos = [f.entries.index(x) for x in p.indicators]
+            pos = [f.entries.index(stand_in.get(x, x)) for x in p.indicators]
             wi = np.asarray(settings[f.name])[idx][:, pos]
         else:
             wi = np.broadcast_to(p.indicator_weights, (m, len(p.indicators)))
@@ -477,7 +483,8 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         else:
             wc = np.broadcast_to(p.component_weights, (m, len(p.components))).copy()
         sub = {k: np.asarray(settings[k])[idx] for k in include_names}
-        keep = included_mask(factors, sub, p.indicators) if sub else np.ones(wi.shape, bool)
+        keep = (included_mask(factors, sub, p.indicators, stand_in) if sub
+                else np.ones(wi.shape, bool))
         if not keep.all():
             wk = np.where(keep, wi, 0.0)
             for c in range(len(p.components)):

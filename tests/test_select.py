@@ -52,3 +52,24 @@ def test_input_frames_unchanged():
     before = d.values.copy(), d.indicators.copy()
     select_indicators(d, default_spec())
     assert d.values.equals(before[0]) and d.indicators.equals(before[1])
+
+
+def test_near_duplicates_keep_one_measure_per_concept_by_default():
+    from ldi_helpers.coherence import DEFAULT_ALTERNATIVES
+    from ldi_helpers.load import load_data
+    from ldi_helpers.spec import default_spec
+
+    data = load_data()
+    cols = set(select_indicators(data, default_spec()).matrix.columns)
+    for kept, alt in DEFAULT_ALTERNATIVES.items():
+        assert kept in cols and alt not in cols
+    alt_cols = set(select_indicators(data, default_spec().replace(
+        near_duplicates="use_alternative")).matrix.columns)
+    for kept, alt in DEFAULT_ALTERNATIVES.items():
+        assert alt in alt_cols and kept not in alt_cols
+    both = set(select_indicators(data, default_spec().replace(
+        near_duplicates="keep_both")).matrix.columns)
+    assert both == cols | set(DEFAULT_ALTERNATIVES.values())
+    notes = select_indicators(data, default_spec()).notes
+    assert any("near-duplicate" in msg for _, item, msg in notes
+               if item in DEFAULT_ALTERNATIVES.values())

@@ -240,3 +240,20 @@ def test_tied_ranks_are_counted_and_stated():
     assert text[-1].startswith("Ties: at least two regions share a rank in 25% of the 4 sampled")
     no_ties = get_rank_intervals(np.array([[1, 2, 3]]), [1, 2, 3], UNITS)
     assert describe_rank_intervals(no_ties)[-1].startswith("Ties: none of the 1 sampled")
+
+
+def test_near_duplicate_swap_agrees_between_batch_and_rebuild_on_the_curated_data():
+    """The 'measure used for near-identical indicators' factor: the alternative measure takes the
+    default's sampled weight and proxy switch, identically in the vectorised and rebuild paths."""
+    from ldi_helpers.load import load_data
+
+    data = load_data()
+    fs = default_factors(data, names=["near_duplicates", "indicator_weights", "normalisation",
+                                      "composite_aggregation", "include:info_services_gva_share_pct"])
+    assert fs["near_duplicates"].choices == ("keep_one", "use_alternative")
+    settings = fs.decode(fs.sample(48, seed=5))
+    assert set(settings["near_duplicates"]) == {0, 1}
+    fast = make_batch_model(data, fs)(settings)
+    slow = make_rebuild_model(data, fs)(settings)
+    np.testing.assert_array_equal(fast["rank"], slow["rank"])
+    np.testing.assert_allclose(fast["score"], slow["score"], rtol=0, atol=1e-9)
