@@ -75,3 +75,55 @@ def test_rank_comparison_known_answer():
     assert rho == pytest.approx(0.5)
     assert list(table["difference"]) == [0, 1, -1]
     assert list(table["region"]) == ["North East", "North West", "Yorkshire and The Humber"]
+
+
+# --- near-duplicate pairs -------------------------------------------------------------------
+from pathlib import Path  # noqa: E402
+
+from ldi_helpers.coherence import (  # noqa: E402
+    DEFAULT_ALTERNATIVES, NEAR_DUPLICATE_RHO, NEAR_DUPLICATE_TOL, near_duplicate_pairs,
+    same_component_spearman,
+)
+
+#: Margin kept between every real |Spearman| and the threshold, so that no assertion below is
+#: decided by a float comparison at the boundary: a pair counts as found only if it is at least
+#: this far above 0.95, and as absent only if at least this far below. With 12 areas and no ties
+#: attainable Spearman values are 0.007 apart, so a real pair is never within this margin by
+#: accident; if the data ever put a pair inside it, the test fails and a person decides.
+MARGIN = 0.005
+
+
+def _units(data, units):
+    data.indicators["unit"] = data.indicators["indicator_id"].map(units)
+    return data
+
+
+def test_near_duplicate_rule_denominator_breadth_order():
+    up = [float(i) for i in range(12)]
+    down = [100.0 - i for i in range(12)]
+    other = [float((i * 7) % 12) for i in range(12)]
+    meta = [("per_head", "digital_adoption", 1, "true", "2020"),
+            ("share", "digital_adoption", 1, "true", "2020"),
+            ("recent", "digital_skills", 1, "true", "2020"),
+            ("never", "digital_skills", -1, "true", "2020"),
+            ("x", "trade_support", 1, "false", "2020"),
+            ("y", "trade_support", 1, "false", "2020"),
+            ("z", "research_innovation", 1, "false", "2020")]
+    data = make_data({("per_head", "2020"): up, ("share", "2020"): up,
+                      ("recent", "2020"): [90.0 + i / 10 for i in range(12)],
+                      ("never", "2020"): [9.0 - i / 10 for i in range(12)],
+                      ("x", "2020"): down, ("y", "2020"): down, ("z", "2020"): up}, meta)
+    _units(data, {"per_head": "GBP per resident", "share": "% of regional GVA",
+                  "recent": "% of adults", "never": "% of adults", "x": "GBP million",
+                  "y": "GBP million", "z": "% of adults"})
+    out = near_duplicate_pairs(data).set_index("kept")
+    assert dict(zip(out.index, out.alternative)) == {"share": "per_head", "recent": "never",
+                                                    "x": "y"}
+    assert dict(zip(out.index, out.rule)) == {"share": "denominator", "recent": "breadth",
+                                             "x": "order"}
+    assert out.at["recent", "rho"] == pytest.approx(-1.0)
+    # z ranks like per_head and share but is in another component: never paired
+    assert "z" not in set(out.index) | set(out.alternative)
+    # the threshold is inclusive, up to the stated float slack only
+    assert len(near_duplicate_pairs(data, threshold=1.0)) == 3
+    assert NEAR_DUPLICATE_TOL < 1e-6
