@@ -127,3 +127,44 @@ def test_near_duplicate_rule_denominator_breadth_order():
     # the threshold is inclusive, up to the stated float slack only
     assert len(near_duplicate_pairs(data, threshold=1.0)) == 3
     assert NEAR_DUPLICATE_TOL < 1e-6
+
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(scope="module")
+def curated():
+    if not (DATA_DIR / "indicator_values.csv").is_file():
+        pytest.skip("curated data not built")
+    from ldi_helpers.load import load_data
+
+    return load_data(DATA_DIR)
+
+
+def test_curated_near_duplicates_are_the_default_alternatives(curated):
+    """(a) On the curated data the function finds exactly DEFAULT_ALTERNATIVES, each well above
+    the threshold (by MARGIN)."""
+    found = near_duplicate_pairs(curated)
+    assert dict(zip(found.kept, found.alternative)) == DEFAULT_ALTERNATIVES
+    assert (found.abs_rho >= NEAR_DUPLICATE_RHO + MARGIN).all(), found
+    assert set(found.rule) <= {"denominator", "breadth"}  # no pair left to "order"
+    # every other same-component pair is clearly below the threshold (none inside the margin)
+    rest = same_component_spearman(curated)
+    pairs = {frozenset(p) for p in DEFAULT_ALTERNATIVES.items()}
+    rest = rest[[frozenset((a, b)) not in pairs for a, b in zip(rest.a, rest.b)]]
+    assert (rest.abs_rho < NEAR_DUPLICATE_RHO - MARGIN).all(), rest.sort_values("abs_rho").tail()
+
+
+def test_no_near_duplicates_after_excluding_the_alternatives(curated):
+    """(b) With the alternatives excluded no remaining same-component pair reaches the
+    threshold (the largest stays MARGIN below it)."""
+    spec = {"exclude_indicators": list(DEFAULT_ALTERNATIVES.values())}
+    assert near_duplicate_pairs(curated, spec).empty
+    assert same_component_spearman(curated, spec).abs_rho.max() < NEAR_DUPLICATE_RHO - MARGIN
+
+
+def test_ict_pair_is_below_the_threshold_since_j_less_63(curated):
+    """Digital Adoption per head / share rank alike (0.937) but below 0.95: both stay."""
+    pairs = same_component_spearman(curated).set_index(["a", "b"])
+    rho = pairs.at[("ict_gva_per_head", "ict_gva_share_pct"), "rho"]
+    assert 0.9 < rho < NEAR_DUPLICATE_RHO - MARGIN
