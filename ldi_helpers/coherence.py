@@ -12,6 +12,9 @@ All functions read an :class:`~ldi_helpers.index.IndexResult` and return tidy fr
 - :func:`get_pca` - first principal component per component: loadings (sign convention of
   :mod:`ldi_helpers.weights`: loadings sum to a positive number), the implied weights (squared
   loadings) and the share of variance explained.
+- :func:`near_duplicate_pairs` - pairs of indicators of the same component that rank the areas
+  (almost) identically (|Spearman| >= 0.95 on the raw values), with the rule that says which one
+  to keep; :data:`DEFAULT_ALTERNATIVES` names the pairs found in the curated data.
 """
 from __future__ import annotations
 
@@ -29,6 +32,150 @@ DEFAULT_ALTERNATIVES: dict[str, str] = {
 
 #: Correlation above which two inputs are flagged as possible double counting.
 DOUBLE_COUNTING_R = 0.9
+
+#: |Spearman| at or above which two indicators of one component are near-duplicates.
+NEAR_DUPLICATE_RHO = 0.95
+#: Floating-point slack for the threshold comparison (``|rho| >= threshold - NEAR_DUPLICATE_TOL``):
+#: a rank correlation that is 0.95 in exact arithmetic but computed as 0.9499999999 still counts.
+#: It is far smaller than the gap between two attainable Spearman values with 12 areas (without
+#: ties ``rho = 1 - 6 * sum(d**2) / 1716`` with an even ``sum(d**2)``: values 0.007 apart), so it
+#: only absorbs rounding error and never moves a real decision.
+NEAR_DUPLICATE_TOL = 1e-9
+
+#: The near-duplicate pairs of the curated data and the one the rule of
+#: :func:`near_duplicate_pairs` keeps: ``{kept indicator: alternative indicator}``. The default
+#: index should use the kept indicator and treat the alternative as a sensitivity option
+#: (wired into ``spec.py`` / ``factors.py`` separately). A test checks that
+#: :func:`near_duplicate_pairs` finds exactly these pairs on the curated data.
+#:
+#: Not a pair: ``ict_gva_per_head`` / ``ict_gva_share_pct``. Their Spearman was 0.97 while
+#: Digital Adoption used the whole of section J; since it uses J less division 63 (so as not to
+#: count Data Ecosystems twice) it is 0.94, below the threshold, so both stay in by this rule.
+DEFAULT_ALTERNATIVES: dict[str, str] = {
+    "internet_recent_users_pct": "internet_never_used_pct",
+    "info_services_gva_share_pct": "info_services_gva_per_head",
+}
+
+#: The keep rule in words (printed in the data log).
+NEAR_DUPLICATE_RULE = (
+    "(1) denominator: keep the share or rate whose numerator and denominator come from the same "
+    "source and population (unit '% of ...') over an amount divided by residents (unit '... per "
+    "resident' / 'per 100,000 residents'): workplace-based GVA divided by residents is inflated "
+    "where people commute in (London) and moves with the population estimate, while a share of "
+    "regional GVA has neither distortion; (2) breadth: between two percentages of the same "
+    "population, keep the one describing the larger group (higher mean across areas), i.e. the "
+    "measure of the broader population rather than of a small tail whose regional differences "
+    "rest on few survey respondents (adults who used the internet in the last 3 months, about "
+    "nine in ten, rather than those who never used it, a few per cent); (3) otherwise keep the "
+    "indicator that comes first by id and flag the pair (rule 'order')."
+)
+
+
+def _per_resident(unit: str) -> bool:
+    u = str(unit).lower()
+    return "per resident" in u or "residents" in u
+
+
+def _keep_rule(a: str, b: str, meta: pd.DataFrame, matrix: pd.DataFrame) -> tuple[str, str, str]:
+    """(kept, alternative, rule) for a near-duplicate pair, by :data:`NEAR_DUPLICATE_RULE`."""
+    ua, ub = str(meta.at[a, "unit"]), str(meta.at[b, "unit"])
+    share_a, share_b = ua.startswith("%"), ub.startswith("%")
+    if share_a and _per_resident(ub) and not _per_resident(ua):
+        return a, b, "denominator"
+    if share_b and _per_resident(ua) and not _per_resident(ub):
+        return b, a, "denominator"
+    if share_a and share_b and ua == ub:
+        ma, mb = float(matrix[a].mean()), float(matrix[b].mean())
+        if ma != mb:
+            return (a, b, "breadth") if ma > mb else (b, a, "breadth")
+    first, second = sorted((a, b))
+    return first, second, "order"
+
+
+def near_duplicate_pairs(data, spec=None, threshold: float = NEAR_DUPLICATE_RHO) -> pd.DataFrame:
+    """Pairs of indicators in one component that rank the areas almost identically.
+
+    For every pair of selected indicators of the same component, Spearman's rank correlation of
+    their raw values across areas (each indicator at the period the spec selects, areas with both
+    values). A pair is a near-duplicate when ``|rho| >= threshold`` (less a floating-point slack
+    of :data:`NEAR_DUPLICATE_TOL`); the sign is ignored, so an indicator and its "lower is
+    better" mirror (internet never used vs used in the last 3 months) count.
+
+    Which indicator to keep (the rule, also in the data log, :data:`NEAR_DUPLICATE_RULE`):
+
+    1. **denominator** - keep the share or rate whose numerator and denominator come from the
+       same source and population (unit ``"% of ..."``) over an amount per resident: workplace
+       GVA divided by residents is inflated by in-commuting (London) and moves with the
+       population estimate; a share of regional GVA is free of both.
+    2. **breadth** - between two percentages of the same population (same unit), keep the one
+       describing the larger group (higher mean across areas): the broader population rather
+       than a small tail whose regional differences rest on few survey respondents.
+    3. **order** - otherwise keep the first by id; the pair is flagged ``rule == "order"`` so a
+       person decides.
+
+    Parameters
+    ----------
+    data : LDIData or any object with ``values`` and ``indicators`` frames
+    spec : MethodSpec, mapping or None
+        Selects the indicators and periods (default: :func:`ldi_helpers.spec.default_spec`).
+    threshold : float
+        Minimum |Spearman| (default :data:`NEAR_DUPLICATE_RHO`, 0.95).
+
+    Returns
+    -------
+    DataFrame
+        One row per near-duplicate pair, strongest first: ``component, kept, alternative, rho``
+        (signed Spearman), ``abs_rho``, ``n`` (areas with both values), ``rule``.
+    """
+    matrix, meta, pairs = _same_component_pairs(data, spec)
+    rows = []
+    for p in pairs.itertuples(index=False):
+        if p.abs_rho >= threshold - NEAR_DUPLICATE_TOL:
+            kept, alt, rule = _keep_rule(p.a, p.b, meta, matrix)
+            rows.append({"component": p.component, "kept": kept, "alternative": alt,
+                         "rho": p.rho, "abs_rho": p.abs_rho, "n": p.n, "rule": rule})
+    out = pd.DataFrame(rows, columns=["component", "kept", "alternative", "rho", "abs_rho", "n",
+                                      "rule"])
+    return out.sort_values(["abs_rho", "kept"], ascending=[False, True],
+                           kind="mergesort").reset_index(drop=True)
+
+
+def same_component_spearman(data, spec=None) -> pd.DataFrame:
+    """|Spearman| of every pair of selected indicators within one component (for checks).
+
+    Returns
+    -------
+    DataFrame
+        ``component, a, b, rho, abs_rho, n`` for every same-component pair with at least 3 areas
+        holding both values and some variation in each.
+    """
+    return _same_component_pairs(data, spec)[2]
+
+
+def _same_component_pairs(data, spec) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(matrix, meta, pairs) for the indicators a spec selects; see same_component_spearman."""
+    from scipy.stats import spearmanr
+
+    from .select import select_indicators
+    from .spec import coerce_spec
+
+    sel = select_indicators(data, coerce_spec(spec))
+    matrix, meta = sel.matrix, sel.meta
+    rows = []
+    cols = list(matrix.columns)
+    for i, a in enumerate(cols):
+        for b in cols[i + 1:]:
+            if meta.at[a, "component"] != meta.at[b, "component"]:
+                continue
+            both = matrix[[a, b]].dropna()
+            if len(both) < 3 or both[a].nunique() < 2 or both[b].nunique() < 2:
+                continue
+            rho = float(spearmanr(both[a], both[b])[0])
+            rows.append({"component": meta.at[a, "component"], "a": a, "b": b, "rho": rho,
+                         "abs_rho": abs(rho), "n": int(len(both))})
+    pairs = pd.DataFrame(rows, columns=["component", "a", "b", "rho", "abs_rho", "n"])
+    return matrix, meta, pairs
+
 
 
 def _pairs(frame: pd.DataFrame, group: dict[str, str] | None) -> pd.DataFrame:

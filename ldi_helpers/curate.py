@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import curate_beis, curate_els, curate_ons, curate_published
+from . import curate_beis, curate_decisions, curate_els, curate_ons, curate_published
 from .components import COMPONENTS, CONTEXT
 from .curate_common import (
     AREA_NAME, OGL_ATTRIBUTION, Indicator, Source, raw_error,
@@ -88,6 +88,23 @@ def _default_period(values: pd.DataFrame) -> str:
     return str(max(best))
 
 
+def _chosen_default_period(ind: Indicator, values: pd.DataFrame) -> str:
+    """The indicator's stated ``default_period`` if it has one, else :func:`_default_period`.
+
+    A stated period must exist and have the best regional coverage of the indicator (an override
+    picks a more reliable period, never a less complete one).
+    """
+    if ind.default_period is None:
+        return _default_period(values)
+    counts = values.groupby("period")["area_code"].nunique()
+    if ind.default_period not in counts.index or counts[ind.default_period] != counts.max():
+        raise DataValidationError(
+            f"indicator {ind.indicator_id!r}: stated default_period {ind.default_period!r} is "
+            f"not a period with the best coverage ({', '.join(counts.index)}); fix the indicator "
+            "list in ldi_helpers/curate_*.py")
+    return ind.default_period
+
+
 def _indicator_tables(built: list[tuple[Indicator, pd.DataFrame]]
                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``indicators.csv`` and ``indicator_values.csv`` frames from (metadata, values) pairs."""
@@ -111,7 +128,7 @@ def _indicator_tables(built: list[tuple[Indicator, pd.DataFrame]]
             "source_id": s.source_id, "source_org": s.publisher, "dataset": s.dataset,
             "url": s.url, "release_date": s.release_date, "licence": s.licence,
             "caveats": ind.caveats, "is_proxy": "true" if ind.is_proxy else "false",
-            "raw_path": ind.raw_path, "default_period": _default_period(values),
+            "raw_path": ind.raw_path, "default_period": _chosen_default_period(ind, values),
         })
         v = values.copy()
         v["indicator_id"] = ind.indicator_id
@@ -172,8 +189,13 @@ def _periods_summary(periods: list[str]) -> str:
     return f"{periods[0]} to {periods[-1]} ({len(periods)} periods)"
 
 
-def data_log(sources: pd.DataFrame, indicators: pd.DataFrame, values: pd.DataFrame) -> str:
-    """The text of ``DATA_LOG.md``, generated from the sources, indicators and values tables."""
+def data_log(sources: pd.DataFrame, indicators: pd.DataFrame, values: pd.DataFrame,
+             decisions: list[tuple[str, str]] | tuple = ()) -> str:
+    """The text of ``DATA_LOG.md``, generated from the sources, indicators and values tables.
+
+    ``decisions`` are the (title, text) pairs of the "Data decisions" section
+    (:func:`ldi_helpers.curate_decisions.data_decisions`).
+    """
     lines = [
         "# Data log",
         "",
@@ -186,15 +208,15 @@ def data_log(sources: pd.DataFrame, indicators: pd.DataFrame, values: pd.DataFra
         "Method notes:",
         "",
         "- Values are as published (no rounding); missing values are absent rows.",
-        "- Per head = amount / ONS total resident population of the same year and of one release "
-        "per indicator (never mixed): the April 2024 regional-accounts release (Table 6, "
-        "1998-2022) for Explore Local Statistics and beis-indicators amounts; the April 2023 "
-        "release (Table 17) for the April 2023 GVA-by-industry indicators. Financial year "
-        "2021/22 and academic year 2018/19 use the mid-year population of their first calendar "
-        "year (2021, 2018). Periods without a population in that release are not divided; their "
+        "- Per head = amount / ONS total resident population of the same year, always from one "
+        "release, the April 2024 regional-accounts release (Table 6, 1998-2022), for every "
+        "indicator (see Data decisions: one population vintage). Financial years (2021/22) and "
+        "academic years (2018/19) use the mid-year population of their first calendar year "
+        "(2021, 2018). Periods without a population in that release are not divided; their "
         "totals are kept as `context` indicators.",
         "- NUTS2 figures (beis-indicators) are summed to NUTS1 = ITL1 (UKC..UKN = TLC..TLN).",
-        "- `default_period` is the latest period with the most regions covered.",
+        "- `default_period` is the latest period with the most regions covered, unless a data "
+        "decision below states another period (which must also have the best coverage).",
         "",
         "## Sources",
         "",
@@ -205,6 +227,10 @@ def data_log(sources: pd.DataFrame, indicators: pd.DataFrame, values: pd.DataFra
         lines.append(f"| {_md(s.source_id)} | {_md(s.publisher)} | {_md(s.dataset)} | "
                      f"{_md(s.via_repository)} | {_md(s.commit[:12])} | {_md(s.licence)} | "
                      f"{_md(s.url)} |")
+    if decisions:
+        lines += ["", "## Data decisions", ""]
+        for title, text in decisions:
+            lines += [f"- **{title}.** {text}"]
     lines += [
         "",
         "## Indicators",
@@ -251,7 +277,7 @@ def build_tables(raw_dir: Path, shared_dir: Path) -> dict[str, pd.DataFrame | st
         *els_built,
         *curate_ons.internet_indicators(raw_dir, shared_dir, src),
         *curate_published.lloyds_indicators(shared_dir, src),
-        *curate_ons.gva_indicators(raw_dir, shared_dir, panel, pop2023, src),
+        *curate_ons.gva_indicators(raw_dir, shared_dir, panel, pop2024, src),
         *curate_beis.beis_indicators(raw_dir, shared_dir, pop2024, src),
     ]
     indicators, values = _indicator_tables(built)
@@ -281,7 +307,9 @@ def build_tables(raw_dir: Path, shared_dir: Path) -> dict[str, pd.DataFrame | st
         "published_techuk_2023.csv": published,
         "published_techuk_2023_headlines.csv": headlines,
         "sources.csv": sources,
-        DATA_LOG: data_log(sources, indicators, values),
+        DATA_LOG: data_log(sources, indicators, values,
+                           curate_decisions.data_decisions(panel, pop2023, pop2024, indicators,
+                                                           values)),
     }
 
 

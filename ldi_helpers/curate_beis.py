@@ -30,6 +30,11 @@ _REPO_LICENCE = "MIT (nestauk/beis-indicators, Copyright (c) 2021 Nesta)"
 _POP_RAW = "raw/RegionalEconomicTools/Table 6 Total resident population numbers persons Apr2024.csv"
 _RELEASE = "April 2024 release (ons_population_apr2024, Table 6)"
 _DENOM_YEAR = f"ONS total resident population (mid-year), same year, {_RELEASE}"
+_DENOM_FINANCIAL = (f"ONS total resident population (mid-year) of the financial year's first "
+                    f"calendar year (2019/20 -> mid-2019), {_RELEASE}")
+#: Marker in the indicator specs below: the file's ``year`` is a financial year (labelled
+#: ``"2019/20"``), not an academic (``True``) or calendar (``False``) year.
+FINANCIAL = "financial"
 _DENOM_ACADEMIC = (f"ONS total resident population (mid-year) of the academic year's first "
                    f"calendar year (2018/19 -> mid-2018), {_RELEASE}")
 
@@ -113,7 +118,9 @@ def sources(raw_dir: Path, shared_dir: Path) -> dict[str, Source]:
             "Higher Education Business and Community Interaction (HE-BCI) survey, tables 1, 2a, "
             "2b and 4e, by provider, summed to NUTS2 by Nesta (beis-indicators 0.1.4)",
             _REPO, commit, "https://www.hesa.ac.uk/data-and-analysis/business-community",
-            f"HESA HE-BCI open data, re-published as NUTS2 sums under {_REPO_LICENCE}",
+            "Licence of the HESA data not stated by the source (beis-indicators' SOURCE.txt, "
+            "README and .yaml name none); used as re-published by Nesta under "
+            f"{_REPO_LICENCE}",
             "Source: HESA Higher Education Business and Community Interaction survey; NUTS2 "
             "sums by Nesta (beis-indicators, MIT).",
             files("hebci/collaborative_research_cash.nuts2", "hebci/contract_research_sme.nuts2",
@@ -150,7 +157,8 @@ def beis_indicators(raw_dir: Path, shared_dir: Path, pop2024: Population,
 
     Amounts in GBP are divided by the total resident population of the matching year (April 2024
     release) -> £ per resident; counts -> per 100,000 residents. HE-BCI years are academic years
-    (the file's ``year`` 2018 = 2018/19, divided by the mid-2018 population).
+    (the file's ``year`` 2018 = 2018/19, divided by the mid-2018 population); Innovate UK years
+    are financial competition years (2019 = 2019/20, divided by the mid-2019 population).
     """
     hebci_caveat = (
         "HESA HE-BCI income summed over universities by the location of each university's "
@@ -158,7 +166,8 @@ def beis_indicators(raw_dir: Path, shared_dir: Path, pop2024: Population,
         "the university's region, not the partner's. NUTS 2013 areas to 2015/16, NUTS 2016 "
         "after; ITL1 sums are unaffected.")
     specs = [
-        # id, file, value col, gbp?, source, component, name, unit, scale, academic?, proxy, caveat
+        # id, file, value col, gbp?, source, component, name, unit, scale,
+        # academic? (True) / FINANCIAL / calendar (False), proxy, caveat
         ("hebci_collab_research_per_head", "hebci/collaborative_research_cash.nuts2",
          "collaborative_research_cash", True, "hesa_hebci", "collaboration_coordination",
          "University collaborative research income (cash from non-academic partners) per "
@@ -189,39 +198,84 @@ def beis_indicators(raw_dir: Path, shared_dir: Path, pop2024: Population,
          "far below other regions: possibly incomplete reporting or geocoding."),
         ("innovate_uk_funding_per_head", "innovate_uk/gbp_innovate_uk_funding.nuts2",
          "gbp_innovate_uk_funding", True, "innovate_uk_funded_projects", "research_innovation",
-         "Innovate UK funding awarded per resident", "GBP per resident", 1.0, False, False,
-         "Awards not withdrawn or on hold, by participant location, from the spreadsheet of "
-         "1 August 2020; 2020 is therefore a part year and is left out. Lumpy from year to "
-         "year (the UK total is £0.6bn-£2.3bn)."),
+         "Innovate UK funding awarded per resident", "GBP per resident", 1.0, FINANCIAL, False,
+         "Financial years: the file's year is the financial year of the competition (its first "
+         "calendar year: 2019 = 2019/20, April 2019 to March 2020), labelled 2019/20 here and "
+         "divided by the mid-2019 population. Awards not withdrawn or on hold, by participant "
+         "location, from the spreadsheet of 1 August 2020; 2020/21 is therefore a part year "
+         "and is left out. Lumpy from year to year (UK total {uk_range})."),
         ("vc_received_per_head", "crunchbase/gbp_venture_capital_received",
          "gbp_venture_capital_received", True, "crunchbase_nesta", "finance_investment",
          "Venture capital received by companies based in the region, per resident",
          "GBP per resident", 1.0, False, False,
          "Crunchbase is a proprietary, incomplete source (crowd-sourced and partner data); "
-         "some deals converted to GBP at announcement; data of February 2020. Experimental "
-         "(Nesta)."),
+         "some deals converted to GBP at announcement; data of February 2020, so the latest "
+         "year may be incomplete (UK total {vc_last}). Experimental (Nesta)."),
         ("tech_companies_founded_per_100k", "crunchbase/companies_founded.nuts2",
          "companies_founded", False, "crunchbase_nesta", "finance_investment",
          "Technology companies founded (Crunchbase) per 100,000 residents",
          "per 100,000 residents", 1e5, False, True,
          "Proxy for the investment pipeline: counts new tech companies, not finance. "
          "Crunchbase is proprietary and undercounts (Nesta's warning); some companies have no "
-         "location, and the latest years are likely undercounted because companies are added "
-         "to Crunchbase with a lag (data of September 2020). Experimental (Nesta)."),
+         "location. Recent years are undercounted because companies are added to Crunchbase "
+         "with a lag (data of September 2020): {founded_drop} The default period is therefore "
+         "{founded_default}, the UK peak and the last year before the fall, not the latest "
+         "year. Experimental (Nesta)."),
     ]
     out = []
     for (ind_id, relpath, col, gbp, sid, component, name, unit, scale, academic, proxy,
          caveat) in specs:
         sums, _meta = read_nuts2_summed(raw_dir, relpath, col, gbp)
+        default_period = None
         if ind_id == "innovate_uk_funding_per_head":
             sums = {k: v for k, v in sums.items() if k[1] <= 2019}
+            uk = _uk_by_year(sums)
+            caveat = caveat.format(uk_range=f"£{min(uk.values()) / 1e9:.1f}bn-"
+                                            f"£{max(uk.values()) / 1e9:.1f}bn a year")
+        elif ind_id == "vc_received_per_head":
+            uk = _uk_by_year(sums)
+            last, prev = max(uk), max(uk) - 1
+            caveat = caveat.format(vc_last=f"£{uk[last] / 1e9:.1f}bn in {last} against "
+                                           f"£{uk[prev] / 1e9:.1f}bn in {prev}")
+        elif ind_id == "tech_companies_founded_per_100k":
+            default_period, drop = _founded_default(sums)
+            caveat = caveat.format(founded_drop=drop, founded_default=default_period)
         rows = [(a, academic_year(y) if academic else str(y), y, v)
                 for (a, y), v in sorted(sums.items())]
         values = pop2024.per_head(rows, scale=scale)
         if set(values["area_code"]) - set(ITL1_ORDER):
             raise raw_error(raw_dir / BEIS / f"{relpath}.csv", "expected only UK NUTS2 areas")
         raw_path = f"raw/beis-indicators/{relpath}.csv; {_POP_RAW}"
-        denom = _DENOM_ACADEMIC if academic else _DENOM_YEAR
+        denom = {True: _DENOM_ACADEMIC, False: _DENOM_YEAR, FINANCIAL: _DENOM_FINANCIAL}[academic]
         out.append((Indicator(ind_id, name, component, 1, unit, denom, src[sid], caveat, proxy,
-                              raw_path), values))
+                              raw_path, default_period), values))
     return out
+
+
+def _uk_by_year(sums: dict[tuple[str, int], float]) -> dict[int, float]:
+    """The 12 regions summed by year."""
+    uk: dict[int, float] = {}
+    for (_a, y), v in sums.items():
+        uk[y] = uk.get(y, 0.0) + v
+    return uk
+
+
+def _founded_default(sums: dict[tuple[str, int], float]) -> tuple[str, str]:
+    """Default period of Crunchbase companies founded, and the sentence that justifies it.
+
+    The default is the year in which the UK count peaks: every later year is lower, the
+    pattern of a source that adds companies with a lag (Nesta: the counts are "likely to be an
+    underestimate"), so any later year would rank regions on an undercount that grows towards
+    the present. Only published counts are used (no correction is estimated).
+    """
+    uk = _uk_by_year(sums)
+    peak = max(uk, key=lambda y: uk[y])
+    last = max(uk)
+    london = {y: v for (a, y), v in sums.items() if a == "TLI"}
+    drop = (f"the UK count peaks at {uk[peak]:,.0f} in {peak} and falls every year to "
+            f"{uk[last]:,.0f} in {last}; London {london[peak]:,.0f} in {peak}, "
+            f"{london[last]:,.0f} in {last}.")
+    if any(uk[y] >= uk[y - 1] for y in range(peak + 1, last + 1)):
+        drop = (f"the UK count peaks at {uk[peak]:,.0f} in {peak} and is {uk[last]:,.0f} in "
+                f"{last}.")
+    return str(peak), drop

@@ -201,6 +201,9 @@ class Indicator:
 
     ``unit`` states exactly what a value is (e.g. ``"GBP per resident"``); ``denominator`` names the
     population or total used, with its release, or ``"none"`` when the source publishes a rate.
+    ``default_period`` overrides the build's rule (the latest period with the most regions) when
+    that period is known to be unreliable; the reason must be in ``caveats`` and in the data log's
+    "Data decisions" section, and the period must still have the best coverage.
     """
 
     indicator_id: str
@@ -213,6 +216,7 @@ class Indicator:
     caveats: str
     is_proxy: bool
     raw_path: str
+    default_period: str | None = None
 
 
 def rel(path: Path, shared_dir: Path) -> str:

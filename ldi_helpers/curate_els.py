@@ -117,6 +117,32 @@ def read_els(raw_dir: Path, shared_dir: Path, folder: str, label: str, unit: str
                    str(meta.get("experimentalStatistic", "")).upper() == "T")
 
 
+def _scotland_5g_sentence(rows: ElsRows, shared_dir: Path) -> str:
+    """Scotland's 5G area coverage (this file) beside Ofcom's premises figure, each with its date.
+
+    Both numbers are read, not typed: the area share from the ELS rows (Scotland, ``S92000003``)
+    and the premises share from ``figures_from_publications.csv`` (Ofcom Connected Nations 2024
+    Scotland). They are different measures at different dates, and the sentence says so.
+    """
+    from .curate_published import FIGURES
+
+    area = [(p, v) for a, p, _y, v in rows.rows if a == "TLM"]
+    path = shared_dir / FIGURES
+    figs = read_csv_checked(path, ["itl1_code", "indicator", "value", "unit", "year"])
+    prem = figs[(figs["itl1_code"] == "TLM") & (figs["unit"] == "% of premises")
+                & figs["indicator"].str.startswith("5G outdoor coverage")]
+    if len(area) != 1 or len(prem) != 1:
+        raise raw_error(path, "expected one Scotland 5G area figure in the ELS file and one "
+                              "Scotland '5G outdoor coverage ... % of premises' row")
+    (period, pct_area), p = area[0], prem.iloc[0]
+    month = pd.Period(period, freq="M").strftime("%B %Y")
+    return (f"Scotland's 5G coverage is {pct_area:g}% of its land area in this data "
+            f"({month}), while Ofcom's Connected Nations report for Scotland gave "
+            f"{to_number(p['value'], path, 'TLM 5G premises'):g}% of premises in {p['year']}: "
+            "different measures at different dates, shown only to say that the area and premises "
+            "shares differ widely.")
+
+
 def _plain(rows: ElsRows) -> pd.DataFrame:
     return values_frame([(a, p, v) for a, p, _y, v in rows.rows])
 
@@ -160,16 +186,20 @@ def els_indicators(raw_dir: Path, shared_dir: Path, pop2024: Population
          "threshold -105 dBm."),
         ("network-coverage-5g", "5G coverage", "coverage_5g_area_pct",
          "Land area with outdoor 5G signal from at least one mobile operator", 1, "% of land area",
-         "Share of land area, not of premises: Scotland's 5G coverage is 47.5% of its area but "
-         "Ofcom reports 91% of premises (2024). Outdoor signal, threshold -110 dBm."),
+         "Share of land area, not of premises: {scotland_5g} Outdoor signal, threshold "
+         "-110 dBm."),
     ]
     for folder, label, ind_id, name, direction, unit, caveat in infra:
         r = read_els(raw_dir, shared_dir, folder, label, "%")
+        raw_path = r.raw_path
+        if ind_id == "coverage_5g_area_pct":
+            caveat = caveat.format(scotland_5g=_scotland_5g_sentence(r, shared_dir))
+            raw_path += "; figures_from_publications.csv (the premises figure in the caveat)"
         srcs.append(r.source)
         out.append((Indicator(ind_id, name, "digital_infrastructure", direction, unit,
                               "none (published percentage)", r.source,
                               f"Ofcom Connected Nations data as of January 2026. {caveat}",
-                              False, r.raw_path), _plain(r)))
+                              False, raw_path), _plain(r)))
 
     # --- digital skills proxy: RQF level 3+ ---------------------------------------------
     r = read_els(raw_dir, shared_dir, "qualifications-level-3-or-above",
@@ -196,8 +226,10 @@ def els_indicators(raw_dir: Path, shared_dir: Path, pop2024: Population
          "Financial years (2021/22 = April 2021 to March 2022, divided by the mid-2021 "
          "population); " + _OSID),
         ("foreign-direct-investment", "Inward foreign direct investment", "fdi_inward",
-         "finance_investment", False,
-         "Inward foreign direct investment position (stock at end of year)",
+         "finance_investment", True,
+         "Inward foreign direct investment position (stock at end of year), all industries",
+         "Proxy for investment in digital businesses: inward FDI into all industries, not "
+         "digital or tech only (no sub-national FDI by industry is published in this source). "
          "Position (stock), not annual flow; sub-national FDI is " + _OSID
          + " ONS advises caution comparing 2020 with earlier years."),
         ("total-value-of-uk-exports", "Value of UK exports", "exports", "trade_support", True,

@@ -260,53 +260,107 @@ def ons_accounts_names(raw_dir: Path) -> dict[str, str]:
     return out
 
 
-def gva_indicators(raw_dir: Path, shared_dir: Path, panel: pd.DataFrame, pop2023: Population,
-                   src: dict[str, Source]) -> list[tuple[Indicator, pd.DataFrame]]:
-    """Digital adoption (SIC07 J) and data ecosystem (SIC 63) proxies from the ICT GVA panel.
+#: Division of section J counted by the Data Ecosystems proxy and therefore left out of the
+#: Digital Adoption proxy (so that no GVA is counted in two components).
+DATA_DIVISION = "63"
+#: Divisions of section J in the Digital Adoption proxy (J less division 63).
+ADOPTION_DIVISIONS = ("58", "59", "60", "61", "62")
 
-    Per head: GVA £ million x 1e6 / total resident population of the same year, April 2023
-    release (Table 17, the release of Table 1c) -> £ per resident. Share: GVA of the industry /
-    GVA of all industries x 100 -> % of regional GVA.
+
+def j_less_63(panel: pd.DataFrame) -> pd.Series:
+    """GVA of section J less division 63 (£ million) by (area_code, year).
+
+    Computed as the published section J total minus the published division 63, both from the
+    same Table 1c. Every Table 1c figure is rounded to £1m independently, so J less 63 is within
+    £1m of the unrounded value, while the sum of the five published divisions 58-62 carries five
+    roundings (up to £2.5m); the two differ by at most a few £m (counted in the data log).
+    """
+    gva = panel.set_index(["area_code", "sic07_code", "year"])["gva_gbp_million"]
+    j = gva.xs("J", level="sic07_code")
+    d63 = gva.xs(DATA_DIVISION, level="sic07_code")
+    return (j - d63).rename("gva_gbp_million")
+
+
+def j_rounding_check(panel: pd.DataFrame) -> dict[str, float | int]:
+    """How far J less 63 is from the sum of divisions 58-62 in the published (rounded) table.
+
+    Returns
+    -------
+    dict
+        ``cells`` (region-years), ``differ`` (cells where the two differ), ``max_abs_gbp_million``
+        (largest absolute difference, £ million).
+    """
+    gva = panel.set_index(["area_code", "sic07_code", "year"])["gva_gbp_million"]
+    divisions = sum(gva.xs(d, level="sic07_code") for d in ADOPTION_DIVISIONS)
+    diff = (j_less_63(panel) - divisions).abs()
+    return {"cells": int(len(diff)), "differ": int((diff > 0).sum()),
+            "max_abs_gbp_million": float(diff.max())}
+
+
+def gva_indicators(raw_dir: Path, shared_dir: Path, panel: pd.DataFrame, pop2024: Population,
+                   src: dict[str, Source]) -> list[tuple[Indicator, pd.DataFrame]]:
+    """Digital adoption (SIC07 J less 63) and data ecosystem (SIC 63) proxies from the panel.
+
+    Per head: GVA £ million x 1e6 / total resident population of the same year, April 2024
+    release (Table 6: one population vintage for every year, see the data log) -> £ per
+    resident. Share: GVA of the industry / GVA of all industries x 100 -> % of regional GVA.
+    Digital Adoption uses section J less division 63 (:func:`j_less_63`) because division 63 is
+    the Data Ecosystems proxy: counting it in both components would count it twice.
     """
     raw = rel(raw_dir / TABLE1C, shared_dir)
-    raw_pop = rel(raw_dir / TABLE17, shared_dir)
+    raw_pop = rel(raw_dir / TABLE6_2024, shared_dir)
     gva = panel.set_index(["area_code", "sic07_code", "year"])["gva_gbp_million"]
+    adoption = j_less_63(panel)
     base_caveat = (
-        "ONS regional accounts April 2023 release (data to 2021; the latest year provisional); "
-        "GVA is workplace-based, so per-head values are inflated where people commute in "
-        "(London). Per head uses the resident population of the same release (Table 17, "
-        "before the Census 2021 rebase of England and Wales)."
+        "GVA: ONS regional accounts, April 2023 release, Table 1c (data to 2021, the latest year "
+        "provisional; every figure rounded to £1m). GVA is workplace-based, so per-head values "
+        "are inflated where people commute in (London). Per head divides by the total resident "
+        "population of the April 2024 release (Table 6), one population vintage for every year "
+        "1998-2021: the April 2023 release's population (Table 17) is not used because its 2021 "
+        "figure is Census-2021-based and 1998-2020 are not, which breaks per-head growth across "
+        "2020-2021 (ONS's note 4 to that workbook). GVA and population therefore come from two "
+        "consecutive ONS releases."
     )
     specs = [
-        ("ict_gva_per_head", "J", "per_head", "digital_adoption",
-         "GVA of the information and communication sector (SIC07 section J) per resident",
-         "Proxy for the digital sector: section J includes publishing, film and broadcasting "
-         "and excludes digital activities classified elsewhere (DSIT's digital sector is a "
-         "different SIC list)."),
-        ("ict_gva_share_pct", "J", "share", "digital_adoption",
-         "Share of regional GVA from the information and communication sector (SIC07 J)",
-         "Proxy for the digital sector (see ict_gva_per_head)."),
-        ("info_services_gva_per_head", "63", "per_head", "data_ecosystems",
+        ("ict_gva_per_head", "J-63", "per_head", "digital_adoption",
+         "GVA of information and communication excluding information services (SIC07 section J "
+         "less division 63: publishing, film and broadcasting, telecommunications, computer "
+         "programming and consultancy) per resident",
+         "Proxy for the digital sector: SIC07 section J less division 63 (divisions 58-62), "
+         "computed as the published J total minus the published division 63. Division 63 "
+         "(information services) is left out because it is the Data Ecosystems proxy; counting "
+         "it here too would count it twice. Divisions 58-62 include publishing, film and "
+         "broadcasting and exclude digital activities classified elsewhere (DSIT's digital "
+         "sector is a different SIC list)."),
+        ("ict_gva_share_pct", "J-63", "share", "digital_adoption",
+         "Share of regional GVA from information and communication excluding information "
+         "services (SIC07 section J less division 63)",
+         "Proxy for the digital sector: SIC07 J less division 63 (see ict_gva_per_head)."),
+        ("info_services_gva_per_head", DATA_DIVISION, "per_head", "data_ecosystems",
          "GVA of information service activities (SIC07 division 63: data processing, hosting, "
          "web portals) per resident",
          "Proxy for the data economy: division 63 is a small part of data activity. Northern "
-         "Ireland's division 63 GVA is £4m-£21m, published rounded to £1m, so its per-head "
-         "values are coarse."),
-        ("info_services_gva_share_pct", "63", "share", "data_ecosystems",
+         "Ireland's division 63 GVA is a few £m a year, published rounded to £1m, so its "
+         "per-head values are coarse. Not counted again in Digital Adoption (which uses J less "
+         "63)."),
+        ("info_services_gva_share_pct", DATA_DIVISION, "share", "data_ecosystems",
          "Share of regional GVA from information service activities (SIC07 division 63)",
          "Proxy for the data economy (see info_services_gva_per_head)."),
     ]
     out = []
     for ind_id, sic, kind, component, name, caveat in specs:
+        def amount(a: str, y: int) -> float:
+            return float(adoption[(a, y)]) if sic == "J-63" else float(gva[(a, sic, y)])
+
         if kind == "per_head":
-            rows = [(a, str(y), y, gva[(a, sic, y)]) for a in ITL1_ORDER for y in GVA_YEARS]
-            values = pop2023.per_head(rows, scale=1e6)
+            rows = [(a, str(y), y, amount(a, y)) for a in ITL1_ORDER for y in GVA_YEARS]
+            values = pop2024.per_head(rows, scale=1e6)
             unit, denom = "GBP per resident", (
-                "ONS total resident population, same year, April 2023 release "
-                "(ons_population_apr2023, Table 17)")
+                "ONS total resident population, same year, April 2024 release "
+                "(ons_population_apr2024, Table 6)")
             raw_path = f"{raw}; {raw_pop}"
         else:
-            values = values_frame([(a, str(y), gva[(a, sic, y)] / gva[(a, "Total", y)] * 100.0)
+            values = values_frame([(a, str(y), amount(a, y) / gva[(a, "Total", y)] * 100.0)
                                    for a in ITL1_ORDER for y in GVA_YEARS])
             unit, denom = "% of regional GVA", (
                 "GVA of all industries (balanced, current basic prices), same region, year and "

@@ -2,11 +2,21 @@
 
 techUK's Digital GVA per person is not published as a time series, and its definition of the
 digital sector was not published either. The open proxy used here is **ICT GVA per head**: gross
-value added of SIC07 section J "Information and communication" (ONS regional accounts, balanced,
-current prices, £ million, 1998-2021) divided by the **total resident population of the same ONS
-release, by year**. Where a figure is shown "per working-age resident", it is the per-head figure
-divided by each region's share of residents aged 16-64 in mid-2020 (held fixed over time), so it
-has the same growth rates and differs from per-head only by a constant per region.
+value added of the whole of SIC07 section J "Information and communication", divisions 58-63
+(ONS regional accounts, April 2023 release, balanced, current prices, £ million, 1998-2021),
+divided by the **total resident population of one consistent ONS release, by year**: the April
+2024 release (Table 6), whose population series is on one basis for every year
+(:data:`POPULATION_SOURCE_ID`). The April 2023 release's own population (Table 17) is not used:
+its 2021 figure is Census-2021-based and 1998-2020 are not, which breaks per-head growth across
+2020-2021 (London's population change 2020-2021 is -2.3% there, -0.7% in the April 2024 release).
+Where a figure is shown "per working-age resident", it is the per-head figure divided by each
+region's share of residents aged 16-64 in mid-2020 (held fixed over time), so it has the same
+growth rates and differs from per-head only by a constant per region.
+
+Which definition: this proxy is the whole of section J because it stands in for techUK's
+whole-sector figure. The index's Digital Adoption indicators use J less division 63 (division 63
+is the Data Ecosystems proxy, see ``data/DATA_LOG.md``); techUK's own figures (:mod:`ldi_helpers.gva`)
+are reproduced as published.
 
 Models (statsmodels):
 
@@ -38,8 +48,11 @@ from scipy import stats
 from .errors import LDIError
 from .geography import ITL1_CODES, region_by_code
 
-#: SIC07 code of the proxy (section J, "Information and communication").
+#: SIC07 code of the proxy (section J, "Information and communication", divisions 58-63).
 ICT_SECTION = "J"
+#: Source id (``population.csv``) of the population every per-head series over time divides by:
+#: the ONS April 2024 regional-accounts release (Table 6), one basis for every year 1998-2022.
+POPULATION_SOURCE_ID = "ons_population_apr2024"
 #: Lags for the Newey-West (HAC) standard errors of yearly time-series regressions.
 HAC_LAGS = 2
 
@@ -61,6 +74,12 @@ def _name(code: str) -> str:
 
 
 def _population_release(data, ict: pd.DataFrame, population_release: str | None) -> str:
+    """The one population release a per-head series divides by.
+
+    An explicit ``population_release`` wins; else the release of :data:`POPULATION_SOURCE_ID`
+    (consistent across years) when the data have it; else (other editions, test data) the
+    release matching the GVA release.
+    """
     pop = data.population
     releases = sorted(pop["release"].dropna().unique())
     if population_release is not None:
@@ -68,6 +87,10 @@ def _population_release(data, ict: pd.DataFrame, population_release: str | None)
             raise ModelError(f"population_release: unknown release {population_release!r}; "
                              f"valid releases are {', '.join(map(repr, releases))}")
         return population_release
+    preferred = sorted(pop.loc[(pop["source_id"] == POPULATION_SOURCE_ID)
+                               & (pop["age_band"] == "all_ages"), "release"].dropna().unique())
+    if len(preferred) == 1:
+        return preferred[0]
     ict_releases = sorted(ict["release"].dropna().unique())
     same = [r for r in ict_releases if r in releases]
     if len(same) == 1:
@@ -100,16 +123,18 @@ def ict_gva_per_head(data, sic07_code: str = ICT_SECTION,
         SIC07 code in ``ict_gva_panel.csv`` (default section ``"J"``; ``"63"`` is information
         service activities).
     population_release : str, optional
-        ONS release of the population denominator (default: the release of the GVA figures).
+        ONS release of the population denominator (default: the release of
+        :data:`POPULATION_SOURCE_ID`, April 2024, consistent across years; without it in the
+        data, the release matching the GVA release).
 
     Returns
     -------
     DataFrame
-        area_code, region, year, gva_gbp_million, population (total residents, same release),
+        area_code, region, year, gva_gbp_million, population (total residents, one release),
         gva_per_head_gbp (£ per resident), working_age_share_2020,
         gva_per_working_age_gbp (£ per resident aged 16-64, = per head / mid-2020 16-64 share),
-        population_release. Only years with both GVA and population are kept. The population
-        release is the one whose label names the same ONS release (e.g. "April 2023") as the GVA.
+        population_release (one release for every row). Only years with both GVA and
+        population are kept.
     """
     codes = data.ict_panel["sic07_code"].astype(str)
     ict = data.ict_panel[codes == str(sic07_code)]
@@ -405,7 +430,8 @@ def _uk_population(data) -> pd.DataFrame:
 
 
 def estimated_population_growth(data) -> float:
-    """Trend growth a year of the UK's total resident population (same release as the GVA).
+    """Trend growth a year of the UK's total resident population (the release the per-head
+    series divides by: April 2024, see :func:`ict_gva_per_head`).
 
     Used as the "estimated" population path of a scenario; it is total residents, applied to the
     population aged 16-64 as an assumption (no 16-64 series by year is in the curated data).

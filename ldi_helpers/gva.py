@@ -16,6 +16,13 @@ so every step of the arithmetic is visible and checkable:
 
 All figures are read from the curated tables (``data/published_techuk_2023*.csv`` and
 ``data/areas.csv``); nothing is typed in here.
+
+Which definition: every figure here is techUK's own Digital GVA per person, on techUK's definition
+of the digital sector, which techUK did not publish (nor the year). It is reproduced as published,
+not recomputed from ONS data. The workbench's open proxies use ONS GVA by industry instead: the
+growth models' "ICT GVA per head" is the whole of SIC07 section J (divisions 58-63), and the
+index's Digital Adoption indicators are section J less division 63 (division 63 is the Data
+Ecosystems proxy); see ``data/DATA_LOG.md``, "Data decisions".
 """
 from __future__ import annotations
 

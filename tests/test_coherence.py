@@ -75,3 +75,96 @@ def test_rank_comparison_known_answer():
     assert rho == pytest.approx(0.5)
     assert list(table["difference"]) == [0, 1, -1]
     assert list(table["region"]) == ["North East", "North West", "Yorkshire and The Humber"]
+
+
+# --- near-duplicate pairs -------------------------------------------------------------------
+from pathlib import Path  # noqa: E402
+
+from ldi_helpers.coherence import (  # noqa: E402
+    DEFAULT_ALTERNATIVES, NEAR_DUPLICATE_RHO, NEAR_DUPLICATE_TOL, near_duplicate_pairs,
+    same_component_spearman,
+)
+
+#: Margin kept between every real |Spearman| and the threshold, so that no assertion below is
+#: decided by a float comparison at the boundary: a pair counts as found only if it is at least
+#: this far above 0.95, and as absent only if at least this far below. With 12 areas and no ties
+#: attainable Spearman values are 0.007 apart, so a real pair is never within this margin by
+#: accident; if the data ever put a pair inside it, the test fails and a person decides.
+MARGIN = 0.005
+
+
+def _units(data, units):
+    data.indicators["unit"] = data.indicators["indicator_id"].map(units)
+    return data
+
+
+def test_near_duplicate_rule_denominator_breadth_order():
+    up = [float(i) for i in range(12)]
+    down = [100.0 - i for i in range(12)]
+    other = [float((i * 7) % 12) for i in range(12)]
+    meta = [("per_head", "digital_adoption", 1, "true", "2020"),
+            ("share", "digital_adoption", 1, "true", "2020"),
+            ("recent", "digital_skills", 1, "true", "2020"),
+            ("never", "digital_skills", -1, "true", "2020"),
+            ("x", "trade_support", 1, "false", "2020"),
+            ("y", "trade_support", 1, "false", "2020"),
+            ("z", "research_innovation", 1, "false", "2020")]
+    data = make_data({("per_head", "2020"): up, ("share", "2020"): up,
+                      ("recent", "2020"): [90.0 + i / 10 for i in range(12)],
+                      ("never", "2020"): [9.0 - i / 10 for i in range(12)],
+                      ("x", "2020"): down, ("y", "2020"): down, ("z", "2020"): up}, meta)
+    _units(data, {"per_head": "GBP per resident", "share": "% of regional GVA",
+                  "recent": "% of adults", "never": "% of adults", "x": "GBP million",
+                  "y": "GBP million", "z": "% of adults"})
+    out = near_duplicate_pairs(data).set_index("kept")
+    assert dict(zip(out.index, out.alternative)) == {"share": "per_head", "recent": "never",
+                                                    "x": "y"}
+    assert dict(zip(out.index, out.rule)) == {"share": "denominator", "recent": "breadth",
+                                             "x": "order"}
+    assert out.at["recent", "rho"] == pytest.approx(-1.0)
+    # z ranks like per_head and share but is in another component: never paired
+    assert "z" not in set(out.index) | set(out.alternative)
+    # the threshold is inclusive, up to the stated float slack only
+    assert len(near_duplicate_pairs(data, threshold=1.0)) == 3
+    assert NEAR_DUPLICATE_TOL < 1e-6
+
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(scope="module")
+def curated():
+    if not (DATA_DIR / "indicator_values.csv").is_file():
+        pytest.skip("curated data not built")
+    from ldi_helpers.load import load_data
+
+    return load_data(DATA_DIR)
+
+
+def test_curated_near_duplicates_are_the_default_alternatives(curated):
+    """(a) On the curated data the function finds exactly DEFAULT_ALTERNATIVES, each well above
+    the threshold (by MARGIN)."""
+    found = near_duplicate_pairs(curated)
+    assert dict(zip(found.kept, found.alternative)) == DEFAULT_ALTERNATIVES
+    assert (found.abs_rho >= NEAR_DUPLICATE_RHO + MARGIN).all(), found
+    assert set(found.rule) <= {"denominator", "breadth"}  # no pair left to "order"
+    # every other same-component pair is clearly below the threshold (none inside the margin)
+    rest = same_component_spearman(curated)
+    pairs = {frozenset(p) for p in DEFAULT_ALTERNATIVES.items()}
+    rest = rest[[frozenset((a, b)) not in pairs for a, b in zip(rest.a, rest.b)]]
+    assert (rest.abs_rho < NEAR_DUPLICATE_RHO - MARGIN).all(), rest.sort_values("abs_rho").tail()
+
+
+def test_no_near_duplicates_after_excluding_the_alternatives(curated):
+    """(b) With the alternatives excluded no remaining same-component pair reaches the
+    threshold (the largest stays MARGIN below it)."""
+    spec = {"exclude_indicators": list(DEFAULT_ALTERNATIVES.values())}
+    assert near_duplicate_pairs(curated, spec).empty
+    assert same_component_spearman(curated, spec).abs_rho.max() < NEAR_DUPLICATE_RHO - MARGIN
+
+
+def test_ict_pair_is_below_the_threshold_since_j_less_63(curated):
+    """Digital Adoption per head / share rank alike (0.937) but below 0.95: both stay."""
+    pairs = same_component_spearman(curated).set_index(["a", "b"])
+    rho = pairs.at[("ict_gva_per_head", "ict_gva_share_pct"), "rho"]
+    assert 0.9 < rho < NEAR_DUPLICATE_RHO - MARGIN

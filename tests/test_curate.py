@@ -96,14 +96,86 @@ def test_financial_year_uses_population_of_its_first_calendar_year():
                                                                            rel=1e-12)
 
 
+def _raw_row(relpath: str, **match: str) -> dict[str, str]:
+    """The one row of a raw CSV whose columns equal ``match``."""
+    with (RAW / relpath).open(encoding="utf-8-sig") as fh:
+        rows = [r for r in csv.DictReader(fh) if all(r[k] == v for k, v in match.items())]
+    assert len(rows) == 1, (relpath, match)
+    return rows[0]
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+TABLE1C = "ukcompare/Table 1c ITL1 UK current price estimates pounds million.csv"
+TABLE6 = "RegionalEconomicTools/Table 6 Total resident population numbers persons Apr2024.csv"
+TABLE17 = "ukcompare/Table 17 Total resident population numbers persons.csv"
+
+
 @needs_raw
-def test_ict_gva_per_head_uses_the_april_2023_population():
-    # Table 1c London J (58-63) 2021: 56,617 £m; Table 17 London 2021: 8,796,628 persons.
-    panel = _data("ict_gva_panel.csv")
-    row = panel[(panel.area_code == "TLI") & (panel.sic07_code == "J") & (panel.year == 2021)]
-    assert float(row["gva_gbp_million"].iloc[0]) == 56617.0
-    assert _value("ict_gva_per_head", "TLI", "2021") == pytest.approx(56617e6 / 8796628,
+def test_digital_adoption_is_section_j_less_division_63_known_answer():
+    """London 2021, by hand from the raw rows (Table 1c, April 2023; Table 6, April 2024):
+
+    TLI,London,J (58-63),...,"56,617"; TLI,London,63,...,"6,225"; TLI,London,Total,...,"487,437";
+    divisions 58-62: 7,328 + 11,444 + 5,784 + 8,225 + 17,612 = 50,393 (one more than J - 63 =
+    50,392: each figure is rounded to £1m on its own). Table 6 London 2021: 8,804,769.
+    Per head = 50,392e6 / 8,804,769 = £5,723.26; share = 50,392 / 487,437 = 10.338%.
+    (Before this decision: 56,617e6 / 8,796,628 (Table 17) = £6,436.20 and 11.615%.)
+    """
+    row = {c: _raw_row(TABLE1C, **{"ITL region code": "TLI", "SIC07 code": c})["2021"]
+           for c in ("J (58-63)", "58", "59", "60", "61", "62", "63", "Total")}
+    assert (row["J (58-63)"], row["63"], row["Total"]) == ("56,617", "6,225", "487,437")
+    divisions = sum(_num(row[c]) for c in ("58", "59", "60", "61", "62"))
+    assert divisions == 50393.0
+    pop = _raw_row(TABLE6, **{"ITL code": "TLI"})["2021"]
+    assert pop == "8,804,769"
+    assert _value("ict_gva_per_head", "TLI", "2021") == pytest.approx(50392e6 / 8804769,
                                                                       rel=1e-12)
+    assert _value("ict_gva_per_head", "TLI", "2021") == pytest.approx(5723.26, abs=0.005)
+    assert _value("ict_gva_share_pct", "TLI", "2021") == pytest.approx(50392 / 487437 * 100,
+                                                                       rel=1e-12)
+    # Data Ecosystems keeps division 63 alone: the two components do not overlap
+    assert _value("info_services_gva_share_pct", "TLI", "2021") == pytest.approx(
+        6225 / 487437 * 100, rel=1e-12)
+    assert _value("ict_gva_share_pct", "TLI", "2021") + _value(
+        "info_services_gva_share_pct", "TLI", "2021") == pytest.approx(56617 / 487437 * 100,
+                                                                       rel=1e-12)
+
+
+def test_digital_adoption_metadata_names_the_definition():
+    meta = _data("indicators.csv").set_index("indicator_id")
+    for ind in ("ict_gva_per_head", "ict_gva_share_pct"):
+        assert "J less division 63" in meta.at[ind, "name"]
+        assert "J less division 63" in meta.at[ind, "caveats"]
+        assert "Table 17" not in meta.at[ind, "denominator"]
+    log = (DATA / "DATA_LOG.md").read_text()
+    assert "## Data decisions" in log
+    assert "Digital Adoption does not count Data Ecosystems again" in log
+
+
+def test_every_per_head_indicator_uses_the_april_2024_population():
+    meta = _data("indicators.csv")
+    per_head = meta[meta.unit.str.contains("per resident|residents")]
+    assert len(per_head) >= 15
+    assert per_head.denominator.str.contains("April 2024 release").all()
+    assert not per_head.denominator.str.contains("Table 17|April 2023 release").any()
+
+
+@needs_raw
+def test_table17_population_break_is_avoided():
+    """London 2020 -> 2021 population change: Table 17 -2.29% (2021 Census-based, 2020 not),
+    Table 6 -0.70% (one basis); the per-head values use Table 6."""
+    t17 = _raw_row(TABLE17, **{"ITL code": "TLI"})
+    t6 = _raw_row(TABLE6, **{"ITL code": "TLI"})
+    assert _num(t17["2021"]) / _num(t17["2020"]) - 1 == pytest.approx(-0.0229, abs=5e-5)
+    assert _num(t6["2021"]) / _num(t6["2020"]) - 1 == pytest.approx(-0.0070, abs=5e-5)
+    j63_2020 = (_num(_raw_row(TABLE1C, **{"ITL region code": "TLI", "SIC07 code": "J (58-63)"})
+                     ["2020"])
+                - _num(_raw_row(TABLE1C, **{"ITL region code": "TLI", "SIC07 code": "63"})
+                       ["2020"]))
+    assert _value("ict_gva_per_head", "TLI", "2020") == pytest.approx(
+        j63_2020 * 1e6 / _num(t6["2020"]), rel=1e-12)
 
 
 @needs_raw
@@ -188,12 +260,87 @@ def test_each_component_has_an_indicator():
         assert (meta.component == component).any(), component
 
 
+#: Indicators whose default period is not the latest with the best coverage, by a documented
+#: data decision (DATA_LOG.md "Data decisions"; the period is in the caveat).
+STATED_DEFAULT_PERIODS = {"tech_companies_founded_per_100k": "2015"}
+
+
 def test_default_period_has_best_coverage():
     v = _data("indicator_values.csv")
     for row in _data("indicators.csv").itertuples():
         counts = v[v.indicator_id == row.indicator_id].groupby("period").area_code.nunique()
         assert counts[row.default_period] == counts.max(), row.indicator_id
-        assert row.default_period == max(counts[counts == counts.max()].index)
+        if row.indicator_id in STATED_DEFAULT_PERIODS:
+            assert row.default_period == STATED_DEFAULT_PERIODS[row.indicator_id]
+            assert f"default period is therefore {row.default_period}" in row.caveats
+        else:
+            assert row.default_period == max(counts[counts == counts.max()].index)
+
+
+@needs_raw
+def test_crunchbase_default_is_the_peak_before_the_undercount():
+    """UK companies founded (raw NUTS2 rows summed) peak in 2015 and fall every year after;
+    London (UKI*) 734 in 2015, 466 in 2018 (DATA.md's known problem)."""
+    df = pd.read_csv(RAW / "beis-indicators/crunchbase/companies_founded.nuts2.csv")
+    uk = df.groupby("year").companies_founded.sum()
+    assert uk.idxmax() == 2015 and (uk.loc[2015:].diff().dropna() < 0).all()
+    london = df[df.nuts_id.str.startswith("UKI")].groupby("year").companies_founded.sum()
+    assert (london[2015], london[2018]) == (734, 466)
+    meta = _data("indicators.csv").set_index("indicator_id")
+    assert meta.at["tech_companies_founded_per_100k", "default_period"] == "2015"
+    assert "London 734 in 2015, 466 in 2018" in meta.at["tech_companies_founded_per_100k",
+                                                         "caveats"]
+
+
+def test_innovate_uk_periods_are_financial_years():
+    v = _data("indicator_values.csv")
+    periods = sorted(v[v.indicator_id == "innovate_uk_funding_per_head"].period.unique())
+    assert periods[0] == "2010/11" and periods[-1] == "2019/20"
+    meta = _data("indicators.csv").set_index("indicator_id")
+    assert meta.at["innovate_uk_funding_per_head", "default_period"] == "2019/20"
+    assert "financial year" in meta.at["innovate_uk_funding_per_head", "caveats"]
+    assert "mid-2019" in meta.at["innovate_uk_funding_per_head", "denominator"]
+
+
+@needs_raw
+def test_innovate_uk_financial_year_uses_population_of_its_first_calendar_year():
+    df = pd.read_csv(RAW / "beis-indicators/innovate_uk/gbp_innovate_uk_funding.nuts2.csv")
+    ne = df[(df.year == 2019) & df.nuts_id.str.startswith("UKC")].gbp_innovate_uk_funding.sum()
+    pop = _num(_raw_row(TABLE6, **{"ITL code": "TLC"})["2019"])
+    assert _value("innovate_uk_funding_per_head", "TLC", "2019/20") == pytest.approx(
+        ne / pop, rel=1e-12)
+
+
+def test_fdi_is_flagged_as_a_proxy():
+    meta = _data("indicators.csv").set_index("indicator_id")
+    for ind in ("fdi_inward_per_head", "fdi_inward_total_gbp_million"):
+        assert str(meta.at[ind, "is_proxy"]).lower() == "true"
+        assert "all industries" in meta.at[ind, "caveats"]
+
+
+@needs_raw
+def test_hesa_licence_says_what_the_source_says():
+    """No licence for the HESA data is named in the raw folder: the licence cell says so."""
+    text = (RAW / "beis-indicators/SOURCE.txt").read_text()
+    assert "MIT" in text and "CC BY" not in text and "Creative Commons" not in text
+    for yaml_path in (RAW / "beis-indicators/hebci").glob("*.yaml"):
+        assert "licen" not in yaml_path.read_text().lower(), yaml_path
+    lic = _data("sources.csv").set_index("source_id").at["hesa_hebci", "licence"]
+    assert "not stated by the source" in lic and "re-published by Nesta under MIT" in lic
+
+
+def test_5g_caveat_gives_the_date_of_each_figure():
+    cav = _data("indicators.csv").set_index("indicator_id").at["coverage_5g_area_pct", "caveats"]
+    assert "47.52% of its land area in this data (January 2026)" in cav
+    assert "91% of premises in 2024" in cav
+    assert "different measures at different dates" in cav
+
+
+def test_no_indicator_uses_the_gtr_per_project_mean():
+    """beis-indicators gtr 'total' UKRI funding is a per-project mean (DATA.md): never summed."""
+    meta = _data("indicators.csv")
+    assert not meta.raw_path.str.contains("gtr/").any()
+    assert not _data("sources.csv").raw_files.str.contains("gtr/").any()
 
 
 # --- (f) failures -------------------------------------------------------------------------

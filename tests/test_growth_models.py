@@ -142,6 +142,20 @@ def test_population_release_matched_by_publication_month():
             source_id="other")}))
 
 
+def test_preferred_population_source_wins_over_the_gva_release():
+    """The April 2024 population (POPULATION_SOURCE_ID) is used even when another release has
+    the same publication month as the GVA: one consistent vintage beats "same release"."""
+    d = fake_data()
+    d.ict_panel["release"] = "GVA by industry, April 2023 (Table 1c)"
+    d.population["release"] = d.population["release"].map(
+        {"R1": "accounts, April 2023 (Table 17)", "R2": "accounts, April 2024 (Table 6)"})
+    d.population["source_id"] = d.population["source_id"].map(
+        {"s1": "ons_population_apr2023", "s2": gm.POPULATION_SOURCE_ID})
+    p = gm.ict_gva_per_head(d)
+    assert set(p["population_release"]) == {"accounts, April 2024 (Table 6)"}
+    assert p.loc[0, "gva_per_head_gbp"] == pytest.approx(50.0)  # £100m / 2m residents
+
+
 def test_rates_for_scenarios_known_answers():
     d = fake_data()
     # GVA x1.1 and population x1.01 a year, exactly: per head grows 1.1/1.01 - 1
@@ -227,3 +241,42 @@ def test_describe_index_relation_uses_names():
     assert "the weakest Research & Innovation (0.10)" in text
     assert "(ICT GVA per head; other_gva)" in text
     assert "digital_skills" not in text and "ict_gva_per_head" not in text
+
+
+RAW = DATA_DIR.parent.parent / "shared" / "data" / "raw"
+TABLE6 = RAW / "RegionalEconomicTools/Table 6 Total resident population numbers persons Apr2024.csv"
+
+
+def test_real_panel_population_comes_from_one_release(real):
+    """Every per-head value of the growth models divides by one population release, the April
+    2024 one (Table 6), and its population is exactly that release's row of population.csv."""
+    p = gm.ict_gva_per_head(real)
+    assert p["population_release"].nunique() == 1
+    release = p["population_release"].iloc[0]
+    pop = real.population
+    used = pop[(pop.release == release) & (pop.age_band == "all_ages")]
+    assert set(used.source_id) == {gm.POPULATION_SOURCE_ID}
+    merged = p.merge(used[["area_code", "year", "population"]].rename(
+        columns={"population": "population_of_release"}), on=["area_code", "year"])
+    assert len(merged) == len(p) == 12 * 24
+    assert (merged["population"] == merged["population_of_release"]).all()
+
+
+@pytest.mark.skipif(not TABLE6.is_file(), reason="shared raw data absent")
+def test_real_london_per_head_growth_2020_2021_known_answer(real):
+    """By hand from the raw files: Table 6 (April 2024) London 2020 "8,867,008", 2021
+    "8,804,769": population -0.70% (Table 17 of April 2023 gave -2.29%: 9,002,488 -> 8,796,628).
+    Table 1c London section J 2020 "52,938", 2021 "56,617" (£m): ICT GVA per head
+    5,970.22 -> 6,430.27, growth +7.71% (on Table 17 it would read +9.45%)."""
+    import csv
+
+    with TABLE6.open(encoding="utf-8-sig") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["ITL code"] == "TLI")
+    assert (row["2020"], row["2021"]) == ("8,867,008", "8,804,769")
+    p = gm.ict_gva_per_head(real).set_index(["area_code", "year"])
+    pop_change = p.at[("TLI", 2021), "population"] / p.at[("TLI", 2020), "population"] - 1
+    assert pop_change == pytest.approx(8804769 / 8867008 - 1, rel=1e-12)
+    assert pop_change == pytest.approx(-0.0070, abs=5e-5)
+    growth = p.at[("TLI", 2021), "gva_per_head_gbp"] / p.at[("TLI", 2020), "gva_per_head_gbp"] - 1
+    assert growth == pytest.approx((56617 / 8804769) / (52938 / 8867008) - 1, rel=1e-12)
+    assert growth == pytest.approx(0.0771, abs=5e-5)
