@@ -24,12 +24,6 @@ import pandas as pd
 from .errors import LDIError
 from .weights import pc1_loadings
 
-#: Near-duplicate indicator pairs (default measure -> alternative) of the curated data.
-DEFAULT_ALTERNATIVES: dict[str, str] = {
-    "internet_recent_users_pct": "internet_never_used_pct",
-    "info_services_gva_share_pct": "info_services_gva_per_head",
-}
-
 #: Correlation above which two inputs are flagged as possible double counting.
 DOUBLE_COUNTING_R = 0.9
 
@@ -153,13 +147,15 @@ def same_component_spearman(data, spec=None) -> pd.DataFrame:
 
 
 def _same_component_pairs(data, spec) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(matrix, meta, pairs) for the indicators a spec selects; see same_component_spearman."""
+    """(matrix, meta, pairs) for the indicators a spec selects with both measures of every
+    near-duplicate pair kept; see same_component_spearman."""
     from scipy.stats import spearmanr
 
     from .select import select_indicators
     from .spec import coerce_spec
 
-    sel = select_indicators(data, coerce_spec(spec))
+    # every measure of each concept: the spec's near-duplicate rule must not hide the pairs
+    sel = select_indicators(data, coerce_spec(spec).replace(near_duplicates="keep_both"))
     matrix, meta = sel.matrix, sel.meta
     rows = []
     cols = list(matrix.columns)
