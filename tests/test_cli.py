@@ -131,3 +131,14 @@ def test_list_notebooks_shows_parameters(capsys):
     code, out, _ = run(capsys, "list", "notebooks")
     assert code == 0
     assert "regional_report" in out and "area" in out and "spec_overrides" in out
+
+
+@pytest.mark.parametrize("text", ["1e308", "inf", "-inf"])
+def test_data_check_rejects_non_finite_values(capsys, tiny_data_dir, text):
+    path = tiny_data_dir / "indicator_values.csv"
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + "," + text
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run(capsys, "data", "check", "--data-dir", str(tiny_data_dir))
+    assert code == 2 and "data OK" not in out
+    assert err.count("\n") == 1 and "indicator_values.csv" in err and "line 2" in err
