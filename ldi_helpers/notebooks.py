@@ -277,9 +277,22 @@ def execute_notebook(
     return result
 
 
+def inert_markdown(text: str) -> str:
+    """Markdown with every raw HTML tag made inert (``<`` written as ``&lt;``).
+
+    Markdown outputs of the notebooks are built from data (indicator names, publishers, caveats)
+    and nbconvert passes raw HTML in Markdown through to the page. None of the workbench's own
+    Markdown uses HTML, so escaping ``<`` turns an injected ``<script>`` or ``<img onerror=...>``
+    into visible text without changing anything else (``&amp;`` and other entities still render).
+    """
+    return text.replace("<", "&lt;")
+
+
 def render_html(executed: Path, html_path: Path, title: str | None = None) -> Path:
     """Render an executed notebook to reader-facing HTML: no code, no prompts, no stderr.
 
+    Markdown outputs are made inert with :func:`inert_markdown` (HTML outputs are escaped tables
+    already, see :mod:`ldi_helpers.display`), so no text from the data can become a live element.
     The file is written to a temporary name and moved into place, so a reader never sees a half
     written page.
     """
@@ -292,6 +305,10 @@ def render_html(executed: Path, html_path: Path, title: str | None = None) -> Pa
                 o for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
+            for o in cell.outputs:
+                data = o.get("data") or {}
+                if isinstance(data.get("text/markdown"), str):
+                    data["text/markdown"] = inert_markdown(data["text/markdown"])
     if title:
         nb.metadata["title"] = title
     from nbconvert.preprocessors import TagRemovePreprocessor
