@@ -117,3 +117,14 @@ def test_uncertainty_cached_only_does_not_compute(data, tmp_path):
     computed = rank_uncertainty(data, default_spec(), 16, 0, 5, cache_dir=tmp_path)
     again = rank_uncertainty(data, default_spec(), 16, 0, 5, cache_dir=tmp_path, cached_only=True)
     pd.testing.assert_frame_equal(again["intervals"], computed["intervals"])
+
+
+# Issue 14, case 8: `papermill ... -p n_samples abc` is a one-line error naming the parameter.
+@pytest.mark.parametrize("field, value", [("n_samples", "abc"), ("sobol_n", -1), ("seed", 1.5)])
+def test_sample_sizes_must_be_whole_numbers(field, value):
+    from ldi_helpers.errors import LDIError
+    from ldi_helpers.load import load_data
+    kwargs = {"n_samples": 0, "sobol_n": 0, "seed": 1, field: value}
+    with pytest.raises(LDIError, match=rf"parameter {field} must be a whole number >= 0, "
+                                       rf"got {value!r}; e\.g\. -p {field}"):
+        build_briefing(load_data(), "Wales", **kwargs)
