@@ -336,6 +336,19 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
     return out
 
 
+def _whole_number(name: str, value) -> int:
+    """``value`` as an int >= 0, or an :class:`LDIError` naming the parameter and the fix."""
+    from .errors import LDIError
+
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value, ok = int(value), True
+    if not ok or value < 0:
+        raise LDIError(f"parameter {name} must be a whole number >= 0, got {value!r}; "
+                       f"e.g. -p {name} 2000 (0 switches it off)")
+    return int(value)
+
+
 def build_briefing(data, area: str, spec_overrides: dict | None = None,
                    scenario_overrides: dict | None = None, n_samples: int = 4096,
                    sobol_n: int = 4096, seed: int = 20260121) -> Briefing:
@@ -360,6 +373,9 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
     seed : int
         Seed of every random draw: same seed, same numbers.
     """
+    n_samples = _whole_number("n_samples", n_samples)
+    sobol_n = _whole_number("sobol_n", sobol_n)
+    seed = _whole_number("seed", seed)
     region = resolve_area(area)
     code = region.itl1_code
     spec = coerce_spec(dict(spec_overrides or {}))

@@ -1,15 +1,18 @@
 """``ldi``: the workbench's command line.
 
 Every user error ends in one line ``ldi: error: <problem and fix>`` on stderr and exit code 2;
-a run in which a notebook failed exits 1 after finishing the others.
+a run in which a notebook failed exits 1 after finishing the others. SIGINT, SIGTERM and SIGHUP
+all stop a run the same way: its notebook processes and kernels are ended, nothing is published,
+and ``ldi`` exits with 128 + the signal number after one line saying so.
 """
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
-from .errors import LDIError
+from .errors import Interrupted, LDIError
 from .load import REPO_ROOT
 
 DEFAULT_RAW = REPO_ROOT.parent / "shared" / "data" / "raw"
@@ -68,7 +71,7 @@ def _cmd_list(args) -> int:
     elif what == "indicators":
         from .load import load_data
 
-        meta = load_data().indicators
+        meta = load_data(args.data_dir).indicators
         for row in meta.sort_values(["component", "indicator_id"]).itertuples():
             proxy = " [proxy]" if row.is_proxy == "true" else ""
             print(f"{row.component:28s} {row.indicator_id:40s} {row.unit} "
@@ -97,9 +100,10 @@ def _cmd_run(args) -> int:
     from .runner import load_params, plan_jobs, run_jobs
 
     params = load_params(args.params)
-    jobs = plan_jobs(params, None if not args.no_reports else [], include_analysis=True)
+    jobs = plan_jobs(params, None if not args.no_reports else [], include_analysis=True,
+                     data_dir=args.data_dir)
     results, manifest = run_jobs(jobs, Path(args.output_dir), args.jobs,
-                                 progress=not args.quiet, params=params)
+                                 progress=not args.quiet, params=params, data_dir=args.data_dir)
     return _report_outcome(results, manifest)
 
 
@@ -108,11 +112,11 @@ def _cmd_report(args) -> int:
 
     areas = resolve_areas(args.area, args.all)
     params = load_params(args.params)
-    jobs = plan_jobs(params, areas, include_analysis=False)
+    jobs = plan_jobs(params, areas, include_analysis=False, data_dir=args.data_dir)
     if not jobs:
         raise LDIError("the regional report notebook notebooks/50_regional_report.ipynb is missing")
     results, manifest = run_jobs(jobs, Path(args.output_dir), args.jobs,
-                                 progress=not args.quiet, params=params)
+                                 progress=not args.quiet, params=params, data_dir=args.data_dir)
     return _report_outcome(results, manifest)
 
 
@@ -152,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("list", help="list areas, components, indicators or notebooks")
     ls.add_argument("what", choices=["areas", "components", "indicators", "notebooks"])
+    ls.add_argument("--data-dir", default=None,
+                    help="curated data folder for 'indicators' (default data/)")
     ls.set_defaults(func=_cmd_list)
 
     def common(p):
@@ -161,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="YAML file with 'spec:' and/or 'scenario:' overrides")
         p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--data-dir", default=None,
+                       help="folder of curated tables, validated first and passed to every "
+                            "notebook as data_dir (default data/, or $LDI_DATA_DIR)")
 
     run = sub.add_parser("run", help="the main job: every notebook and regional report to HTML")
     common(run)
@@ -181,10 +190,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Signals that stop ``ldi`` like Ctrl-C does (SIGINT keeps Python's own KeyboardInterrupt).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _on_stop_signal(signum, frame):
+    # Later signals must not interrupt the cleanup the first one started.
+    for sig in (*STOP_SIGNALS, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ldi`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = {}
+    try:
+        for sig in STOP_SIGNALS:
+            previous[sig] = signal.signal(sig, _on_stop_signal)
+    except ValueError:  # not the main thread (embedded use): leave the signals alone
+        previous = {}
     try:
         if getattr(args, "jobs", 1) < 1:
             raise LDIError(f"--jobs must be at least 1, got {args.jobs}")
@@ -192,9 +218,16 @@ def main(argv: list[str] | None = None) -> int:
     except LDIError as exc:
         print(f"ldi: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("ldi: interrupted; no partial output was published", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        print(f"ldi: stopped by {signal.Signals(signum).name}; running notebooks were ended "
+              "and no partial output was published", file=sys.stderr)
+        return 128 + int(signum)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if previous:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 if __name__ == "__main__":

@@ -25,3 +25,17 @@ class UnknownAreaError(LDIError):
 
 class LDIWarning(UserWarning):
     """A warning issued by the workbench (turned into an error under the test suite)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal (SIGTERM, SIGHUP) turned into the same clean stop as Ctrl-C (SIGINT).
+
+    Attributes
+    ----------
+    signum : int
+        The signal received.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,48 @@ _COMPONENT = pa.Check.isin(
     error=f"component must be one of {', '.join((*COMPONENTS, CONTEXT))}",
 )
 
+#: Period labels the data contract allows: "2022", "2021/22", "2026-01".
+PERIOD_PATTERN = re.compile(r"^\d{4}(/\d{2}|-\d{2})?$")
+_PERIOD = pa.Check(lambda s: s.str.fullmatch(PERIOD_PATTERN.pattern), element_wise=False,
+                   error='period must look like "2022", "2021/22" or "2026-01"')
+_PERIOD_OR_EMPTY = pa.Check(lambda s: (s == "") | s.str.fullmatch(PERIOD_PATTERN.pattern),
+                            element_wise=False,
+                            error='default_period must look like "2022", "2021/22" or "2026-01"')
+_POSITIVE_POPULATION = pa.Check.gt(0, error="population must be more than 0")
+
+#: Plausible range of an indicator value per unit: (unit prefix, lowest, highest). The first
+#: prefix that matches the indicator's ``unit`` applies; any other unit only has to be finite and
+#: at most :data:`MAX_MAGNITUDE` in size (so that no sum or variance can overflow).
+UNIT_RANGES: tuple[tuple[str, float, float], ...] = (
+    ("%", 0.0, 100.0),                         # shares and percentages
+    ("per 100,000", 0.0, 100_000.0),           # rates per 100,000 people
+    ("GBP per", 0.0, 1e7),                     # pounds per resident / person
+    ("GBP million", 0.0, 1e8),                 # the UK's whole GVA is about 2.5e6 GBP million
+)
+#: Largest absolute value any number in the curated data may have.
+MAX_MAGNITUDE = 1e12
+
+
+def plausible_range(unit: str) -> tuple[float, float]:
+    """The (lowest, highest) plausible value of an indicator measured in ``unit``.
+
+    Parameters
+    ----------
+    unit : str
+        The ``unit`` column of ``indicators.csv`` (e.g. ``"% of adults"``).
+
+    Returns
+    -------
+    tuple of float
+        From :data:`UNIT_RANGES`, or ``(-MAX_MAGNITUDE, MAX_MAGNITUDE)`` for other units.
+    """
+    text = str(unit).strip()
+    for prefix, lo, hi in UNIT_RANGES:
+        if text.startswith(prefix):
+            return lo, hi
+    return -MAX_MAGNITUDE, MAX_MAGNITUDE
+
+
 TABLES: dict[str, TableSpec] = {
     "values": TableSpec(
         "indicator_values.csv",
@@ -68,7 +111,7 @@ TABLES: dict[str, TableSpec] = {
         numeric=("value",),
         key=("area_code", "indicator_id", "period"),
         required=("area_code", "indicator_id", "period", "value"),
-        checks={"area_code": [_AREA]},
+        checks={"area_code": [_AREA], "period": [_PERIOD]},
     ),
     "indicators": TableSpec(
         "indicators.csv",
@@ -83,6 +126,7 @@ TABLES: dict[str, TableSpec] = {
             "component": [_COMPONENT],
             "direction": [pa.Check.isin([1, -1], error="direction must be +1 or -1")],
             "is_proxy": [pa.Check.isin(["true", "false"], error="is_proxy must be true or false")],
+            "default_period": [_PERIOD_OR_EMPTY],
         },
     ),
     "areas": TableSpec(
@@ -95,8 +139,8 @@ TABLES: dict[str, TableSpec] = {
         required=("area_code", "gss_code", "name", "tile_q", "tile_r"),
         checks={
             "area_code": [_AREA],
-            "population_total": [pa.Check.ge(0, error="population must not be negative")],
-            "population_16_64": [pa.Check.ge(0, error="population must not be negative")],
+            "population_total": [_POSITIVE_POPULATION],
+            "population_16_64": [_POSITIVE_POPULATION],
         },
     ),
     "population": TableSpec(
@@ -107,7 +151,7 @@ TABLES: dict[str, TableSpec] = {
         required=("area_code", "year", "age_band", "population", "release"),
         checks={
             "area_code": [_AREA],
-            "population": [pa.Check.ge(0, error="population must not be negative")],
+            "population": [_POSITIVE_POPULATION],
             "age_band": [pa.Check.isin(["all_ages", "16-64"],
                                        error="age_band must be all_ages or 16-64")],
         },
@@ -129,7 +173,14 @@ TABLES: dict[str, TableSpec] = {
                  "ldi_2023_index_rank"),
         key=("area_code",),
         required=("area_code", "digital_gva_per_person_gbp", "ldi_2023_index_rank"),
-        checks={"area_code": [_AREA]},
+        checks={
+            "area_code": [_AREA],
+            "digital_gva_per_person_gbp": [pa.Check.in_range(
+                0, 1e7, include_min=False,
+                error="Digital GVA per person must be more than 0 and at most 10,000,000 GBP")],
+            "ldi_2023_index_rank": [pa.Check.in_range(
+                1, len(ITL1_CODES), error=f"rank must be between 1 and {len(ITL1_CODES)}")],
+        },
     ),
     "headlines": TableSpec(
         "published_techuk_2023_headlines.csv",
@@ -258,7 +309,13 @@ def read_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
         if len(bad):
             raise _fail(path, f"non-numeric {col} {df.at[bad[0], col]!r} on line {bad[0] + 2}",
                         f"{col} must be a number (missing values are left empty); {rebuild}")
-        df[col] = num.astype("float64")
+        num = num.astype("float64")
+        huge = df.index[num.notna() & ~(num.abs() <= MAX_MAGNITUDE)]
+        if len(huge):
+            raise _fail(path, f"{col} {df.at[huge[0], col]!r} on line {huge[0] + 2} is not a "
+                        f"finite number of at most {MAX_MAGNITUDE:g} in size",
+                        f"write the real value (missing values are left empty); {rebuild}")
+        df[col] = num
     for col in ("direction", "year", "tile_q", "tile_r"):
         if col in spec.numeric and df[col].notna().all():
             df[col] = df[col].astype("int64")
@@ -321,7 +378,40 @@ def load_data(data_dir: Path | str | None = None) -> LDIData:
         raise _fail(data_dir / TABLES["indicators"].filename,
                     f"source_id(s) {', '.join(orphan)} not in {TABLES['sources'].filename}",
                     "every indicator must cite a listed source; rebuild the data")
+    _check_value_ranges(data_dir, frames["values"], frames["indicators"])
+    for name in ("areas", "published"):
+        table = frames[name]
+        missing = [c for c in ITL1_CODES if c not in set(table["area_code"])]
+        if missing:
+            raise _fail(data_dir / TABLES[name].filename,
+                        f"no row for area(s) {', '.join(missing)}",
+                        f"every ITL1 region ({ITL1_CODES[0]}..{ITL1_CODES[-1]}) needs one row; "
+                        "restore the row or rebuild the data")
+    no_pop = frames["areas"].index[frames["areas"]["population_16_64"].isna()]
+    if len(no_pop):
+        raise _fail(data_dir / TABLES["areas"].filename,
+                    f"empty 'population_16_64' on line {no_pop[0] + 2}",
+                    "every region needs its population aged 16-64 (it turns Digital GVA per "
+                    "person into pounds a year); rebuild the data")
     return LDIData(data_dir=data_dir, **frames)
+
+
+def _check_value_ranges(data_dir: Path, values: pd.DataFrame, indicators: pd.DataFrame) -> None:
+    """Every indicator value lies in the plausible range of its unit (see :data:`UNIT_RANGES`)."""
+    units = indicators.set_index("indicator_id")["unit"]
+    unit = values["indicator_id"].map(units)
+    bounds = unit.map(plausible_range)
+    lo = bounds.map(lambda b: b[0]).astype("float64")
+    hi = bounds.map(lambda b: b[1]).astype("float64")
+    bad = values.index[(values["value"] < lo) | (values["value"] > hi)]
+    if len(bad):
+        i = bad[0]
+        raise _fail(data_dir / TABLES["values"].filename,
+                    f"value {values.at[i, 'value']:g} of {values.at[i, 'indicator_id']} for "
+                    f"{values.at[i, 'area_code']} on line {i + 2} is outside the plausible range "
+                    f"{lo[i]:g} to {hi[i]:g} for its unit {unit[i]!r}",
+                    "correct the value (a share is between 0 and 100), or correct the unit in "
+                    f"{TABLES['indicators'].filename}")
 
 
 def data_fingerprint(data_dir: Path | str | None = None) -> dict[str, str]:

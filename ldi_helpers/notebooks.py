@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,6 +146,66 @@ def _stderr_outputs(nb_path: Path) -> list[str]:
     return found
 
 
+#: papermill processes currently running (each with its kernel below it), for :func:`stop_all`.
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def allow_new_runs() -> None:
+    """Let :func:`execute_notebook` start processes again after a :func:`stop_all`."""
+    _STOPPING.clear()
+
+
+def stop_all(grace: float = 5.0) -> int:
+    """End every running notebook process and everything it started (kernels included).
+
+    Used when ``ldi`` is interrupted (SIGINT, SIGTERM, SIGHUP): each papermill process and all its
+    descendants get SIGTERM, and whatever is still alive after ``grace`` seconds gets SIGKILL.
+    No new notebook process starts until :func:`allow_new_runs` is called.
+
+    Parameters
+    ----------
+    grace : float
+        Seconds to wait for the processes to end after SIGTERM.
+
+    Returns
+    -------
+    int
+        Number of processes that were ended.
+    """
+    import psutil
+
+    _STOPPING.set()
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    procs: list = []
+    for popen in running:
+        try:
+            top = psutil.Process(popen.pid)
+            procs += top.children(recursive=True) + [top]
+        except psutil.NoSuchProcess:
+            continue
+    for proc in procs:
+        try:
+            proc.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
+    for popen in running:
+        try:
+            popen.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    return len(procs)
+
+
 def execute_notebook(
     source: Path, output: Path, parameters: dict | None = None, timeout: int = CELL_TIMEOUT,
     env: dict | None = None,
@@ -186,15 +247,29 @@ def execute_notebook(
     env = dict(os.environ, PYTHONHASHSEED="0", **(env or {}))
     env.pop("MPLBACKEND", None)  # the kernel's inline backend stores the figures
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    try:
+        with _RUNNING_LOCK:
+            if _STOPPING.is_set():
+                raise LDIError(f"{source.name} was not started: the run was stopped")
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, env=env)
+            _RUNNING.add(proc)
+        try:
+            _, stderr = proc.communicate()
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(proc)
+    finally:
+        os.unlink(param_file)
     seconds = time.perf_counter() - start
-    os.unlink(param_file)
     result = RunResult(notebook=source.name, output=output, ok=proc.returncode == 0,
                        seconds=seconds)
-    if not result.ok:
+    if _STOPPING.is_set() and not result.ok:
+        result.error = f"stopped: the run was interrupted (exit code {proc.returncode})"
+    elif not result.ok:
         cell, message = _first_error(output)
         if not message:
-            tail = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+            tail = [ln for ln in stderr.strip().splitlines() if ln.strip()]
             message = tail[-1] if tail else f"papermill exited with {proc.returncode}"
         result.failed_cell, result.error = cell, message
     elif output.exists():
@@ -202,9 +277,22 @@ def execute_notebook(
     return result
 
 
+def inert_markdown(text: str) -> str:
+    """Markdown with every raw HTML tag made inert (``<`` written as ``&lt;``).
+
+    Markdown outputs of the notebooks are built from data (indicator names, publishers, caveats)
+    and nbconvert passes raw HTML in Markdown through to the page. None of the workbench's own
+    Markdown uses HTML, so escaping ``<`` turns an injected ``<script>`` or ``<img onerror=...>``
+    into visible text without changing anything else (``&amp;`` and other entities still render).
+    """
+    return text.replace("<", "&lt;")
+
+
 def render_html(executed: Path, html_path: Path, title: str | None = None) -> Path:
     """Render an executed notebook to reader-facing HTML: no code, no prompts, no stderr.
 
+    Markdown outputs are made inert with :func:`inert_markdown` (HTML outputs are escaped tables
+    already, see :mod:`ldi_helpers.display`), so no text from the data can become a live element.
     The file is written to a temporary name and moved into place, so a reader never sees a half
     written page.
     """
@@ -217,6 +305,10 @@ def render_html(executed: Path, html_path: Path, title: str | None = None) -> Pa
                 o for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
+            for o in cell.outputs:
+                data = o.get("data") or {}
+                if isinstance(data.get("text/markdown"), str):
+                    data["text/markdown"] = inert_markdown(data["text/markdown"])
     if title:
         nb.metadata["title"] = title
     from nbconvert.preprocessors import TagRemovePreprocessor

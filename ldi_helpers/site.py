@@ -26,7 +26,7 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _rank_table_and_map(spec_overrides: dict | None = None) -> tuple[dict, str]:
+def _rank_table_and_map(spec_overrides: dict | None = None, data_dir=None) -> tuple[dict, str]:
     """Ranks under the run's spec (ITL1 code -> rank) and a base64 tile map of them."""
     try:
         import matplotlib.pyplot as plt
@@ -37,7 +37,7 @@ def _rank_table_and_map(spec_overrides: dict | None = None) -> tuple[dict, str]:
         from .spec import default_spec
     except ImportError:
         return "", ""
-    data = load_data()
+    data = load_data(data_dir)
     result = build_index(data, spec_overrides or default_spec())
     ranks = result.ranks
     fig = plot_tile_map(ranks, "LDI rank (open reconstruction, 1 = strongest)", "rank",
@@ -62,14 +62,21 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
         Rank intervals by ITL1 code (``rank_lo``, ``rank_hi``) computed by the run's reports;
         shown beside each rank when given.
 
-    Every piece of text from data or parameters is HTML-escaped.
+    Every piece of text from data or parameters is HTML-escaped. When the folder holds the
+    outputs of several runs (``manifest["runs"]``), each link says which run produced it.
     """
     jobs = manifest["jobs"]
     reports = {j["parameters"].get("area"): j for j in jobs if j["kind"] == "report"}
     analyses = [j for j in jobs if j["kind"] == "analysis"]
     failures = [j for j in jobs if not j["ok"]]
+    several = len(manifest.get("runs") or {}) > 1
+
+    def made_by(j: dict) -> str:
+        rid = j.get("run_id")
+        return f" <span class='note'>(run {_e(rid)})</span>" if several and rid else ""
     try:
-        ranks, img = _rank_table_and_map((manifest.get("params") or {}).get("spec"))
+        ranks, img = _rank_table_and_map((manifest.get("params") or {}).get("spec"),
+                                         manifest.get("data_dir"))
         rank_note = ""
     except Exception as exc:  # noqa: BLE001 - the page must still link what did run
         ranks, img = {}, ""
@@ -98,6 +105,8 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
         job = reports.get(region.name)
         link = (f"<a href='{_e(job['html'])}'>read</a>" if job and job["ok"]
                 else ("<span class='fail'>failed</span>" if job else "not run"))
+        if job:
+            link += made_by(job)
         rank = ranks.get(region.itl1_code)
         rank_txt = f"{int(rank)}" if rank is not None and rank == rank else "n/a"
         rng = ""
@@ -130,13 +139,16 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     for j in analyses:
         title = j.get("title") or j["output"]
         if j["ok"]:
-            parts.append(f"<li><a href='{_e(j['html'])}'>{_e(title)}</a></li>")
+            parts.append(f"<li><a href='{_e(j['html'])}'>{_e(title)}</a>{made_by(j)}</li>")
         else:
-            parts.append(f"<li class='fail'>{_e(title)}: failed</li>")
+            parts.append(f"<li class='fail'>{_e(title)}: failed{made_by(j)}</li>")
     parts.append("</ul>")
     parts.append(
         f"<h2>About this run</h2><p class='note'>Run {_e(manifest['run_id'])}, code "
-        f"{_e(manifest['git_commit'])}. The full record (method specification, scenario, data "
+        f"{_e(manifest['git_commit'])}."
+        + (f" This folder also holds outputs of {len(manifest['runs']) - 1} earlier run(s), "
+           "marked beside each link." if several else "")
+        + " The full record (method specification, scenario, data "
         f"hashes, package versions, timings) is in <a href='manifest.json'>manifest.json</a>.</p>"
         f"<p class='note'>{_e(OGL_ATTRIBUTION)} Other sources and their licences are listed in "
         "each report.</p></body></html>"

@@ -40,8 +40,11 @@ def renormalise(w: np.ndarray, groups: np.ndarray, what: str = "weights") -> np.
     onehot = (inverse[:, None] == np.arange(labels.size)[None, :]).astype(float)
     tot = w @ onehot
     if np.any(tot <= 0):
+        if labels.size == 1:  # one group (e.g. the components of the composite)
+            raise SpecError(f"{what}: every weight is 0; give at least one a positive weight")
         g = labels[np.flatnonzero((tot <= 0).reshape(-1, labels.size).any(axis=0))[0]]
-        raise SpecError(f"{what}: every weight of group {g!r} is 0; give at least one "
+        g = g.item() if isinstance(g, np.generic) else g
+        raise SpecError(f"{what}: every weight of group {str(g)!r} is 0; give at least one "
                         "input of each group a positive weight (or drop the group)")
     return w / tot[..., inverse]
 

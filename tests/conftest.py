@@ -60,3 +60,40 @@ def tiny_data_dir(tmp_path: Path) -> Path:
         spec = TABLES[name]
         write_csv(d / spec.filename, spec.columns, rows)
     return d
+
+
+@pytest.fixture
+def fake_notebooks(tmp_path: Path, monkeypatch):
+    """Register tiny notebooks (a few seconds each) in the runner, for tests of publishing.
+
+    Returns a function ``add(name, source)`` that writes a notebook whose ``parameters`` cell
+    declares ``area`` and ``data_dir`` and whose one code cell is ``source``, registers it under
+    ``name`` and returns its path.
+    """
+    import nbformat
+
+    import ldi_helpers.notebooks as nbmod
+    import ldi_helpers.runner as runner
+
+    folder = tmp_path / "fake_notebooks"
+    folder.mkdir()
+    reg = dict(nbmod.NOTEBOOKS)
+    monkeypatch.setattr(nbmod, "NOTEBOOKS", reg)
+    monkeypatch.setattr(runner, "NOTEBOOKS", reg)
+    monkeypatch.setattr(nbmod.NotebookInfo, "path", property(
+        lambda self: folder / self.filename if (folder / self.filename).exists()
+        else nbmod.NOTEBOOK_DIR / self.filename))
+
+    def add(name: str, source: str = "print('fine')") -> Path:
+        nb = nbformat.v4.new_notebook()
+        p = nbformat.v4.new_code_cell("area = ''\ndata_dir = ''")
+        p.metadata["tags"] = ["parameters"]
+        nb.cells = [p, nbformat.v4.new_code_cell(source)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        path = folder / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        reg[name] = nbmod.NotebookInfo(name, path.name, name.title())
+        return path
+
+    return add

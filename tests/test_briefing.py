@@ -163,3 +163,14 @@ def test_no_chart_when_no_assumption_moves_the_rank(data):
         assumptions_sentence(b)
     moving = dataclasses.replace(b, assumptions=flat.assign(ST=[0.4, 0.0]))
     assert list(moving.assumptions_to_plot()["assumption"]) == ["Normalisation method"]
+
+
+# Issue 14, case 8: `papermill ... -p n_samples abc` is a one-line error naming the parameter.
+@pytest.mark.parametrize("field, value", [("n_samples", "abc"), ("sobol_n", -1), ("seed", 1.5)])
+def test_sample_sizes_must_be_whole_numbers(field, value):
+    from ldi_helpers.errors import LDIError
+    from ldi_helpers.load import load_data
+    kwargs = {"n_samples": 0, "sobol_n": 0, "seed": 1, field: value}
+    with pytest.raises(LDIError, match=rf"parameter {field} must be a whole number >= 0, "
+                                       rf"got {value!r}; e\.g\. -p {field}"):
+        build_briefing(load_data(), "Wales", **kwargs)

@@ -131,3 +131,38 @@ def test_list_notebooks_shows_parameters(capsys):
     code, out, _ = run(capsys, "list", "notebooks")
     assert code == 0
     assert "regional_report" in out and "area" in out and "spec_overrides" in out
+
+
+@pytest.mark.parametrize("text", ["1e308", "inf", "-inf"])
+def test_data_check_rejects_non_finite_values(capsys, tiny_data_dir, text):
+    path = tiny_data_dir / "indicator_values.csv"
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + "," + text
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run(capsys, "data", "check", "--data-dir", str(tiny_data_dir))
+    assert code == 2 and "data OK" not in out
+    assert err.count("\n") == 1 and "indicator_values.csv" in err and "line 2" in err
+
+
+# Issue 14, cases 5 and 7: --data-dir points a run at another folder, validated before any work.
+def test_report_with_missing_data_dir_is_one_line(capsys, tmp_path):
+    code, _, err = run(capsys, "report", "--area", "Wales", "--data-dir", str(tmp_path / "nope"),
+                       "--output-dir", str(tmp_path / "out"), "--quiet")
+    assert code == 2 and err.count("\n") == 1 and "data folder" in err and "--data-dir" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_region_missing_from_areas_fails_before_any_notebook(capsys, tiny_data_dir, tmp_path):
+    path = tiny_data_dir / "areas.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0]] + lines[2:]) + "\n")  # drop North East (TLC)
+    code, _, err = run(capsys, "report", "--area", "Wales", "--data-dir", str(tiny_data_dir),
+                       "--output-dir", str(tmp_path / "out"), "--quiet")
+    assert code == 2 and err.count("\n") == 1
+    assert "areas.csv: no row for area(s) TLC" in err
+    assert not (tmp_path / "out").exists(), "no notebook may start on invalid data"
+
+
+def test_list_indicators_reads_data_dir(capsys, tiny_data_dir):
+    code, out, _ = run(capsys, "list", "indicators", "--data-dir", str(tiny_data_dir))
+    assert code == 0 and "ind_a" in out and len(out.splitlines()) == 2

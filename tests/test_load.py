@@ -127,3 +127,70 @@ def test_coverage_counts_indicators_per_component_and_region(tiny_data_dir):
     assert cov.loc["Digital Skills", "TLN"] == 0 and cov.loc["Digital Skills", "TLC"] == 1
     assert cov.loc["Trade Support"].sum() == 0
     assert isinstance(cov, pd.DataFrame)
+
+
+# Issue 14, case 2: non-finite and implausible values are rejected with file, line and fix.
+@pytest.mark.parametrize("text", ["1e308", "inf", "-inf", "Infinity", "1e400"])
+def test_non_finite_or_huge_value_is_rejected(tiny_data_dir, text):
+    def bad(c, r):
+        r[0][5] = text  # North East, ind_a
+        return c, r
+    _rewrite(tiny_data_dir, "values", bad)
+    with pytest.raises(DataValidationError) as err:
+        load_data(tiny_data_dir)
+    msg = str(err.value)
+    assert "indicator_values.csv" in msg and "on line 2" in msg and "Fix:" in msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize("value, where", [("-3", "0 to 100"), ("100.5", "0 to 100")])
+def test_share_outside_0_to_100_is_rejected(tiny_data_dir, value, where):
+    def bad(c, r):
+        r[3][5] = value  # North West, ind_b (line 5)
+        return c, r
+    _rewrite(tiny_data_dir, "values", bad)
+    with pytest.raises(DataValidationError,
+                       match=rf"value {value.lstrip('+')}.* on line 5 is outside the plausible "
+                             rf"range {where} for its unit '%'"):
+        load_data(tiny_data_dir)
+
+
+def test_unit_ranges_are_stated():
+    from ldi_helpers.load import MAX_MAGNITUDE, plausible_range
+    assert plausible_range("% of adults") == (0, 100)
+    assert plausible_range("per 100,000 residents") == (0, 100_000)
+    assert plausible_range("GBP per resident")[0] == 0
+    assert plausible_range("score") == (-MAX_MAGNITUDE, MAX_MAGNITUDE)
+
+
+# Issue 14, case 5: zero populations and regions missing from a table fail at load time.
+@pytest.mark.parametrize("col", [10, 9])
+def test_zero_population_in_areas_is_rejected(tiny_data_dir, col):
+    def bad(c, r):
+        r[1][col] = "0"
+        return c, r
+    _rewrite(tiny_data_dir, "areas", bad)
+    with pytest.raises(DataValidationError, match=r"areas\.csv: invalid population_\w+ 0 on "
+                                                  r"line 3 \(population must be more than 0\)"):
+        load_data(tiny_data_dir)
+
+
+@pytest.mark.parametrize("name", ["areas", "published"])
+def test_region_missing_from_a_table_is_named(tiny_data_dir, name):
+    def bad(c, r):
+        return c, r[1:]  # drop North East (TLC)
+    _rewrite(tiny_data_dir, name, bad)
+    with pytest.raises(DataValidationError,
+                       match=rf"{TABLES[name].filename}: no row for area\(s\) TLC\. Fix: every "):
+        load_data(tiny_data_dir)
+
+
+# Issue 14, case 8: "2022.0" is not a period (it used to be logged as "no value in any area").
+@pytest.mark.parametrize("name, col, line", [("values", 4, 2), ("indicators", 15, 2)])
+def test_malformed_period_is_rejected(tiny_data_dir, name, col, line):
+    def bad(c, r):
+        r[0][col] = "2022.0"
+        return c, r
+    _rewrite(tiny_data_dir, name, bad)
+    with pytest.raises(DataValidationError, match=rf"invalid \w*period '2022\.0' on line {line}"):
+        load_data(tiny_data_dir)

@@ -24,7 +24,7 @@ def test_report_parameters():
 
 def test_unknown_parameter_is_named_with_the_valid_ones():
     with pytest.raises(LDIError, match=r"unknown parameter 'aera' for 50_regional_report.ipynb; "
-                                       r"valid parameters: area, n_samples"):
+                                       r"valid parameters: area, data_dir, n_samples"):
         check_parameters(NOTEBOOKS["regional_report"].path, {"aera": "Wales"})
 
 
@@ -39,3 +39,17 @@ def test_component_notebook_runs_once_per_component():
     runs = default_runs()
     comps = [r[2]["component"] for r in runs if r[0] == "component"]
     assert len(comps) == 8 and len(set(comps)) == 8
+
+
+# Issue 14, case 7: every notebook can be pointed at another data folder.
+def test_every_notebook_declares_data_dir():
+    from ldi_helpers.notebooks import NOTEBOOKS as ALL
+    for nb in ALL.values():
+        assert notebook_parameters(nb.path).get("data_dir") == "", nb.filename
+
+
+def test_data_dir_is_passed_to_every_job(tmp_path):
+    from ldi_helpers.runner import plan_jobs
+    jobs = plan_jobs({}, None, include_analysis=True, data_dir=tmp_path)
+    assert len(jobs) == len(default_runs()) + 12
+    assert {j.parameters.get("data_dir") for j in jobs} == {str(tmp_path.resolve())}

@@ -58,3 +58,21 @@ def test_pca_falls_back_to_equal_with_a_note():
     w, notes = pca_weights(x, np.array([1.0, 1.0]), ["c", "c"])
     np.testing.assert_allclose(w, [0.5, 0.5])
     assert "equal weights used" in notes[0]
+
+
+# Issue 14, case 8: all-zero weights are named plainly (no "np.float64(0.0)").
+def test_all_zero_weights_message_is_plain():
+    from ldi_helpers.components import COMPONENTS
+    from ldi_helpers.errors import SpecError
+    from ldi_helpers.index import build_index
+    from ldi_helpers.load import load_data
+    data = load_data()
+    with pytest.raises(SpecError) as err:
+        build_index(data, {"component_weighting": "custom",
+                           "component_weights": {c: 0 for c in COMPONENTS}})
+    assert str(err.value) == ("component_weights: every weight is 0; give at least one a "
+                              "positive weight")
+    with pytest.raises(SpecError) as err:
+        build_index(data, {"indicator_weighting": "custom", "indicator_weights":
+                           {i: 0 for i in data.indicators.indicator_id}})
+    assert "np." not in str(err.value) and "group 'collaboration_coordination'" in str(err.value)
