@@ -190,6 +190,37 @@ def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
     return out.transpose(0, 2, 1)
 
 
+def aggregate_groups(v: np.ndarray, w: np.ndarray, group_index: np.ndarray, n_groups: int,
+                     method: str) -> np.ndarray:
+    """Aggregate the inputs of each group separately (one level of a framework).
+
+    Parameters
+    ----------
+    v : ndarray, shape (..., A, K)
+        Scores of the children (``NaN`` = missing).
+    w : ndarray, shape (..., K)
+        Weights of the children (renormalised over each area's available children of a group).
+    group_index : ndarray of int, shape (K,)
+        Position of each child's parent in ``0 .. n_groups - 1``.
+    method : {"arithmetic", "geometric", "copeland"}
+        Rule of :func:`aggregate`, applied within each group (the geometric mean's floor-1 shift
+        is taken per group block).
+
+    Returns
+    -------
+    ndarray, shape (..., A, n_groups)
+    """
+    v = np.asarray(v, dtype=float)
+    w = np.asarray(w, dtype=float)
+    group_index = np.asarray(group_index)
+    out = np.full(v.shape[:-1] + (n_groups,), np.nan)
+    for g in range(n_groups):
+        cols = np.flatnonzero(group_index == g)
+        if cols.size:
+            out[..., g] = aggregate(v[..., cols], w[..., cols], method)
+    return out
+
+
 def aggregate(v: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
     """Aggregate ``v`` (``(..., A, K)``) with weights ``w`` (``(..., K)``) by the named rule.
 

@@ -50,10 +50,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .aggregate import SCORE_ATOL, aggregate, compare_scores, geometric_shift, rank_scores
+from .aggregate import (SCORE_ATOL, aggregate, aggregate_groups, compare_scores, geometric_shift,
+                        rank_scores)
 from .errors import LDIError
-from .index import (Stage, component_weight_vector, indicator_scores, indicator_weight_vector,
-                    raw_option, stage)
+from .index import (Stage, component_parents, component_weight_vector, indicator_scores,
+                    indicator_weight_vector, raw_option, stage, upper_method)
 from .spec import (COMPONENT_AGGREGATIONS, COMPOSITE_AGGREGATIONS, IMPUTATIONS, NORMALISATIONS,
                    TREATMENTS, MethodSpec, coerce_spec)
 from .weights import renormalise
@@ -101,6 +102,10 @@ class PreparedData:
         PCA weights (module :mod:`ldi_helpers.weights`) under each imputation x treatment.
     defaults : dict of str -> int
         The spec's code for each choice key.
+    upper : tuple of UpperLevel
+        The framework levels above the components (:mod:`ldi_helpers.framework`).
+    indicator_base_weights : ndarray, shape (I,)
+        The edition's indicator weights.
     """
 
     spec: MethodSpec
@@ -114,6 +119,8 @@ class PreparedData:
     component_weights: np.ndarray
     pca_indicator_weights: np.ndarray
     defaults: dict[str, int] = field(default_factory=dict)
+    upper: tuple = ()
+    indicator_base_weights: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -184,7 +191,8 @@ def prepare_batch(data, spec: MethodSpec | dict | None = None) -> PreparedData:
     return PreparedData(spec=spec, areas=st.areas, indicators=st.indicators,
                         components=st.components, comp_index=st.comp_index, scores=scores,
                         imputed=imputed, indicator_weights=w_ind, component_weights=w_comp,
-                        pca_indicator_weights=pca, defaults=defaults)
+                        pca_indicator_weights=pca, defaults=defaults, upper=st.upper,
+                        indicator_base_weights=st.indicator_base_weights)
 
 
 def _n_samples(choices, component_weights, indicator_weights) -> int:
@@ -392,11 +400,27 @@ def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where(has, score, np.nan)
 
 
-def _composite(cs: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
-    """Composite scores ``(S, A)`` of component scores ``cs`` ``(S, A, C)``, weights ``(S, C)``."""
+def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=()) -> np.ndarray:
+    """Index scores ``(S, A)`` of component scores ``cs`` ``(S, A, C)``, weights ``(S, C)``.
+
+    The levels between the components and the index (if any) are aggregated first with
+    :func:`ldi_helpers.aggregate.aggregate_groups` and the framework weights, as
+    :func:`ldi_helpers.index.climb` does; the index itself with ``method`` (batched Copeland).
+    """
+    vals, wv = cs, w
+    for k, lvl in enumerate(upper[:-1]):
+        if k > 0:
+            wv = np.broadcast_to(renormalise(lvl.child_weights, lvl.child_index),
+                                 vals.shape[:-2] + (len(lvl.child_index),))
+        vals = aggregate_groups(vals, wv, lvl.child_index, len(lvl.ids),
+                                upper_method(method, False))
+    if len(upper) > 1:
+        last = upper[-1]
+        wv = np.broadcast_to(renormalise(last.child_weights, last.child_index),
+                             vals.shape[:-2] + (len(last.child_index),))
     if method == "copeland":
-        return _copeland(cs, w)
-    return aggregate(cs, w, method)
+        return _copeland(vals, wv)
+    return aggregate(vals, wv, method)
 
 
 def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] | None = None,
@@ -442,8 +466,8 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
     n = _n_samples(choices, component_weights, indicator_weights)
     codes = _codes(prepared, choices, n)
     n_a, n_i, n_c = prepared.shape
-    w_comp = _weights(component_weights, prepared.component_weights, np.zeros(n_c, int), n,
-                      "component_weights", n_c)
+    w_comp = _weights(component_weights, prepared.component_weights,
+                      component_parents(prepared), n, "component_weights", n_c)
     pca_default = indicator_weights is None and prepared.spec.indicator_weighting == "pca"
     w_ind = _weights(indicator_weights, prepared.indicator_weights, prepared.comp_index, n,
                      "indicator_weights", n_i)
@@ -466,7 +490,8 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
         top, wc, out = codes["composite_aggregation"][sl], w_comp[sl], scores[sl]
         for code in np.unique(top):
             rows = np.flatnonzero(top == code)
-            out[rows] = _composite(cs[rows], wc[rows], COMPOSITE_AGGREGATIONS[code])
+            out[rows] = _composite(cs[rows], wc[rows], COMPOSITE_AGGREGATIONS[code],
+                                   prepared.upper)
         ranks[sl] = rank_scores(out, prepared.spec.rank_ties)
     return BatchResult(scores=scores, ranks=ranks, component_scores=comp,
                        areas=prepared.areas, components=prepared.components)
@@ -522,3 +547,11 @@ class _StageView:
     @property
     def comp_index(self):
         return self.prepared.comp_index
+
+    @property
+    def upper(self):
+        return self.prepared.upper
+
+    @property
+    def indicator_base_weights(self):
+        return self.prepared.indicator_base_weights

@@ -376,7 +376,7 @@ class FactorSet:
 
         from .components import COMPONENTS
 
-        names = {**COMPONENTS, **dict(names or {})}
+        names = {**COMPONENTS, **dict(names or {})}   # LDI component names unless given
         rows = []
         for f in self.factors:
             nominal = f.nominal()
@@ -609,11 +609,24 @@ def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_
     meta = data.indicators.set_index("indicator_id")
     inds = _spec_indicators(data, spec)
     comps = [c for c in dict.fromkeys(meta.loc[inds, "component"]) if c != "context"]
-    from .components import COMPONENTS
+    from .framework import framework_of
 
-    comps = [c for c in COMPONENTS if c in comps]
-    cw = dict(spec.component_weights) if spec.component_weighting == "custom" else {}
-    iw = dict(spec.indicator_weights) if spec.indicator_weighting == "custom" else {}
+    fw = framework_of(data)
+    comps = [c for c in fw.components if c in comps]
+    # base weights around which the weight factors vary: the spec's (custom, equal) or the
+    # edition's framework weights
+    if spec.component_weighting == "custom":
+        cw = dict(spec.component_weights)
+    elif spec.component_weighting == "framework":
+        cw = {c: float(fw.table.at[c, "weight"]) for c in comps}
+    else:
+        cw = {}
+    if spec.indicator_weighting == "custom":
+        iw = dict(spec.indicator_weights)
+    elif spec.indicator_weighting == "framework" and "weight" in meta.columns:
+        iw = {i: float(meta.at[i, "weight"]) for i in inds}
+    else:
+        iw = {}
     factors: list[Factor] = [
         choice("normalisation", "Normalisation method",
                "How indicators in different units are put on one scale before they are combined.",

@@ -7,8 +7,9 @@ outputs of :func:`ldi_helpers.index.build_index`). Methods, chosen by name in th
   area's remaining weights (see :mod:`ldi_helpers.aggregate`).
 - ``indicator_mean`` / ``indicator_median``: the mean / median of the indicator over the areas
   that have it (raw units, before outlier treatment).
-- ``group_mean``: the mean of the indicator over the areas of the same group in
-  :data:`REGION_GROUPS` that have it (raw units). A cell whose group has no value stays missing.
+- ``group_mean``: the mean of the indicator over the areas of the same group that have it (raw
+  units). Groups come from the edition's areas table (``group`` column); the LDI ITL1 edition
+  uses :data:`REGION_GROUPS`. A cell whose group has no value stays missing.
 - ``component_mean`` / ``component_median``: applied *after* normalisation: the mean / median of
   the area's own normalised scores on the other indicators of the same component (unweighted).
   A cell stays missing if the area has no other indicator of that component.
@@ -43,12 +44,21 @@ def _check(method: str) -> None:
 
 
 def area_groups(areas) -> np.ndarray:
-    """Group index per area (position in :data:`REGION_GROUPS`; -1 if in no group)."""
+    """Group index per ITL1 area code (position in :data:`REGION_GROUPS`; -1 if in no group)."""
     lookup = {a: g for g, (_, members) in enumerate(REGION_GROUPS.items()) for a in members}
     return np.array([lookup.get(a, -1) for a in areas], dtype=int)
 
 
-def impute_raw(x: np.ndarray, method: str, areas=None) -> tuple[np.ndarray, np.ndarray]:
+def group_index(labels) -> np.ndarray:
+    """Group index per area from group labels (the areas table's ``group`` column); an empty
+    label means no group (-1)."""
+    labels = ["" if v is None else str(v) for v in labels]
+    pos = {g: k for k, g in enumerate(dict.fromkeys(v for v in labels if v))}
+    return np.array([pos.get(v, -1) for v in labels], dtype=int)
+
+
+def impute_raw(x: np.ndarray, method: str, areas=None, groups=None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Impute raw values (areas x indicators) by a raw-unit method.
 
     Parameters
@@ -58,8 +68,10 @@ def impute_raw(x: np.ndarray, method: str, areas=None) -> tuple[np.ndarray, np.n
     method : str
         Any of :data:`~ldi_helpers.spec.IMPUTATIONS`; methods that are not raw-unit methods
         return ``x`` unchanged.
-    areas : sequence of str
-        Area codes (needed by ``group_mean``).
+    areas : sequence of str, optional
+        ITL1 area codes, grouped by :data:`REGION_GROUPS` for ``group_mean``.
+    groups : sequence of str, optional
+        Group label of each area (the edition's areas table); takes precedence over ``areas``.
 
     Returns
     -------
@@ -83,11 +95,11 @@ def impute_raw(x: np.ndarray, method: str, areas=None) -> tuple[np.ndarray, np.n
         elif method == "indicator_median":
             out[~have, j] = np.median(col[have])
         else:
-            if areas is None:
-                raise SpecError("group_mean imputation needs the area codes")
-            groups = area_groups(areas)
+            if groups is None and areas is None:
+                raise SpecError("group_mean imputation needs the areas' groups")
+            gi = group_index(groups) if groups is not None else area_groups(areas)
             for i in np.flatnonzero(~have):
-                same = have & (groups == groups[i]) & (groups[i] >= 0)
+                same = have & (gi == gi[i]) & (gi[i] >= 0)
                 if same.any():
                     out[i, j] = col[same].mean()
     return out, miss & ~np.isnan(out)

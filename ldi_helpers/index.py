@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .aggregate import aggregate, aggregate_components, rank_scores
-from .components import COMPONENTS
+from .aggregate import aggregate, aggregate_components, aggregate_groups, rank_scores
 from .errors import SpecError
+from .framework import Framework, UpperLevel, framework_of
 from .impute import impute_raw, impute_scores
 from .normalise import constant_indicators, normalise
 from .screen import screen
@@ -52,6 +52,16 @@ class Stage:
     posts : ndarray (I, 2)
     meta : DataFrame
     notes : list of (step, item, message)
+    framework : Framework
+        The edition's framework (:mod:`ldi_helpers.framework`).
+    upper : tuple of UpperLevel
+        The levels above ``components`` up to the index (the last holds the root only).
+    groups : tuple of str
+        Imputation group of each area (``group`` column of the areas table).
+    area_names : tuple of str
+        Display name of each area.
+    indicator_base_weights : ndarray (I,)
+        The edition's indicator weights (``weight`` column of the indicators table; 1 if absent).
     """
 
     raw: np.ndarray
@@ -63,6 +73,39 @@ class Stage:
     posts: np.ndarray
     meta: pd.DataFrame
     notes: tuple[tuple[str, str, str], ...]
+    framework: Framework | None = None
+    upper: tuple[UpperLevel, ...] = ()
+    groups: tuple[str, ...] = ()
+    area_names: tuple[str, ...] = ()
+    indicator_base_weights: np.ndarray | None = None
+
+
+def area_table_column(data, codes, column: str, default=None) -> list:
+    """Values of ``column`` of the areas table for ``codes`` (``default`` where absent)."""
+    areas = getattr(data, "areas", None)
+    if areas is None or column not in areas.columns:
+        return [default] * len(codes)
+    look = areas.set_index("area_code")[column]
+    return [look.get(c, default) for c in codes]
+
+
+def _area_groups(data, codes) -> tuple[str, ...]:
+    """Imputation group of each area: the areas table's ``group`` column, else the UK groups of
+    :data:`ldi_helpers.impute.REGION_GROUPS` for ITL1 codes, else one group for all."""
+    got = area_table_column(data, codes, "group")
+    if all(isinstance(g, str) and g for g in got):
+        return tuple(got)
+    from .impute import REGION_GROUPS
+
+    lookup = {a: g for g, members in REGION_GROUPS.items() for a in members}
+    return tuple(lookup.get(c, "") for c in codes)
+
+
+def _area_names(data, codes) -> tuple[str, ...]:
+    got = area_table_column(data, codes, "name")
+    if all(isinstance(n, str) and n for n in got):
+        return tuple(got)
+    return tuple(_region_names(codes))
 
 
 def stage(data, spec: MethodSpec) -> Stage:
@@ -77,19 +120,26 @@ def stage(data, spec: MethodSpec) -> Stage:
     if m.shape[0] == 0:
         raise NoDataError("no area has enough data for this spec; lower area_coverage")
     meta = sel.meta.loc[list(m.columns)]
-    comps = tuple(c for c in COMPONENTS if c in set(meta["component"]))
-    wanted = spec.components if spec.components is not None else tuple(COMPONENTS)
+    fw = framework_of(data)
+    comps = tuple(c for c in fw.components if c in set(meta["component"]))
+    wanted = spec.components if spec.components is not None else fw.components
     for c in wanted:
         if c not in comps:
             notes.append(("select", c, "component has no indicator with data; left out of "
                           "the index"))
     comp_index = np.array([comps.index(c) for c in meta["component"]], dtype=int)
+    areas = tuple(m.index)
+    full = data.indicators.set_index("indicator_id")
+    base_w = (full.loc[list(m.columns), "weight"].astype(float).to_numpy()
+              if "weight" in full.columns else np.ones(m.shape[1]))
     return Stage(
-        raw=m.to_numpy(dtype=float).copy(), areas=tuple(m.index), indicators=tuple(m.columns),
+        raw=m.to_numpy(dtype=float).copy(), areas=areas, indicators=tuple(m.columns),
         components=comps, comp_index=comp_index,
         direction=meta["direction"].to_numpy(dtype=float),
         posts=sel.goalposts.loc[list(m.columns), ["low", "high"]].to_numpy(dtype=float),
-        meta=meta, notes=tuple(notes))
+        meta=meta, notes=tuple(notes), framework=fw, upper=fw.upper_levels(comps),
+        groups=_area_groups(data, areas), area_names=_area_names(data, areas),
+        indicator_base_weights=base_w)
 
 
 def raw_option(st: Stage, imputation: str, treatment: str, spec: MethodSpec):
@@ -102,7 +152,7 @@ def raw_option(st: Stage, imputation: str, treatment: str, spec: MethodSpec):
     imputed_mask : ndarray of bool (A, I)
     records : list of TreatmentRecord
     """
-    imputed, mask = impute_raw(st.raw, imputation, st.areas)
+    imputed, mask = impute_raw(st.raw, imputation, st.areas, groups=st.groups or None)
     treated, records = treat(imputed, treatment, spec.skew_threshold, spec.kurtosis_threshold,
                              spec.max_winsorised)
     return imputed, treated, mask, records
@@ -122,6 +172,10 @@ def indicator_weight_vector(st: Stage, spec: MethodSpec, treated: np.ndarray):
     notes: list[tuple[str, str, str]] = []
     if spec.indicator_weighting == "equal":
         return equal_weights(groups), notes
+    if spec.indicator_weighting == "framework":
+        base = (st.indicator_base_weights if st.indicator_base_weights is not None
+                else np.ones(len(st.indicators)))
+        return renormalise(base, np.asarray(groups), "indicator weights of the framework"), notes
     if spec.indicator_weighting == "custom":
         given = {k: w for k, w in spec.indicator_weights if k in st.indicators}
         for k, _ in spec.indicator_weights:
@@ -134,33 +188,96 @@ def indicator_weight_vector(st: Stage, spec: MethodSpec, treated: np.ndarray):
     return renormalise(w, np.asarray(groups), "PCA weights"), notes
 
 
+def component_parents(st) -> np.ndarray:
+    """Position of each component's parent (its group for weights), ``(C,)``."""
+    upper = getattr(st, "upper", ())
+    if upper:
+        return np.asarray(upper[0].child_index)
+    return np.zeros(len(st.components), dtype=int)
+
+
 def component_weight_vector(st: Stage, spec: MethodSpec):
-    """Component weights (C,), summing to 1, and log notes."""
+    """Component weights (C,), summing to 1 within each parent aggregate, and log notes."""
     notes: list[tuple[str, str, str]] = []
+    parents = component_parents(st)
     if spec.component_weighting == "equal":
-        return np.full(len(st.components), 1.0 / len(st.components)), notes
+        return renormalise(np.ones(len(st.components)), parents), notes
+    if spec.component_weighting == "framework":
+        upper = getattr(st, "upper", ())
+        base = upper[0].child_weights if upper else np.ones(len(st.components))
+        return renormalise(base, parents, "component weights of the framework"), notes
     given = {}
     for k, w in spec.component_weights:
         if k in st.components:
             given[k] = w
         else:
             notes.append(("weights", k, "custom weight ignored: component has no data"))
-    w = custom_weights(st.components, np.zeros(len(st.components)), given, "component_weights")
+    w = custom_weights(st.components, parents, given, "component_weights")
     return w, notes
 
 
-def combine(z: np.ndarray, w_ind: np.ndarray, w_comp: np.ndarray, comp_index: np.ndarray,
-            n_components: int, component_aggregation: str, composite_aggregation: str):
-    """Aggregate scores ``z`` (``(A, I)``) into component scores and the composite.
+def upper_method(composite_aggregation: str, is_root: bool) -> str:
+    """Aggregation rule of a level above the components: the composite rule, except that
+    Copeland (an ordinal count) is used only for the index and arithmetic below it."""
+    if composite_aggregation == "copeland" and not is_root:
+        return "arithmetic"
+    return composite_aggregation
 
-    ``w_ind`` (``(I,)``) must sum to 1 within each component and ``w_comp`` (``(C,)``) over
-    components. Returns ``(component_scores (A, C), composite (A,))``.
+
+def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: str):
+    """Aggregate component scores up the framework to the index.
+
+    Parameters
+    ----------
+    comp : ndarray, shape (..., A, C)
+    w_comp : ndarray, shape (..., C)
+        Component weights (summing to 1 within each parent).
+    upper : sequence of UpperLevel
+        The levels above the components (:meth:`Framework.upper_levels`); the last is the root.
+    composite_aggregation : str
+
+    Returns
+    -------
+    composite : ndarray, shape (..., A)
+    levels : list of ndarray
+        Scores of every level above the components, ``(..., A, n_aggregates)``, the last being
+        the index (``(..., A, 1)``).
+    """
+    vals, w = comp, w_comp
+    levels = []
+    if not upper:
+        out = aggregate(vals, w, composite_aggregation)
+        return out, [out[..., None]]
+    for k, lvl in enumerate(upper):
+        if k > 0:
+            w = np.broadcast_to(renormalise(lvl.child_weights, lvl.child_index,
+                                            "framework weights"), vals.shape[:-2] + (len(lvl.child_index),))
+        root = k == len(upper) - 1
+        method = upper_method(composite_aggregation, root)
+        if root:
+            out = aggregate(vals, w, method)[..., None]
+        else:
+            out = aggregate_groups(vals, w, lvl.child_index, len(lvl.ids), method)
+        levels.append(out)
+        vals = out
+    return vals[..., 0], levels
+
+
+def combine(z: np.ndarray, w_ind: np.ndarray, w_comp: np.ndarray, comp_index: np.ndarray,
+            n_components: int, component_aggregation: str, composite_aggregation: str,
+            upper=()):
+    """Aggregate scores ``z`` (``(A, I)``) into component scores, every level above and the index.
+
+    ``w_ind`` (``(I,)``) must sum to 1 within each component and ``w_comp`` (``(C,)``) within each
+    component's parent. Returns ``(component_scores (A, C), composite (A,), levels)`` where
+    ``levels`` lists the scores of the levels above the components (see :func:`climb`).
     :func:`ldi_helpers.batch.evaluate_batch` applies the same rules to many samples at once with
     its own batched arithmetic; tests/test_batch.py checks the two agree.
     """
     comp = aggregate_components(z, np.atleast_2d(w_ind), comp_index, n_components,
                                 component_aggregation)[0]
-    return comp, aggregate(comp, w_comp, composite_aggregation)
+    composite, levels = climb(comp, w_comp, upper, composite_aggregation)
+    return comp, composite, levels
 
 
 @dataclass(frozen=True)
@@ -193,6 +310,14 @@ class IndexResult:
         Selected indicators: name, component, direction, unit, is_proxy, period.
     log : DataFrame
         Columns ``step``, ``item``, ``message``: what each step did.
+    aggregate_scores, aggregate_ranks : DataFrame
+        Areas x every aggregate of the framework that has data, from the components (level 2)
+        up to the index (the last column, equal to ``composite``): scores and ranks at every
+        level.
+    framework : Framework
+        The edition's framework (names, parents, weights, levels).
+    area_names : dict
+        Area code -> display name.
     """
 
     spec: MethodSpec
@@ -208,15 +333,75 @@ class IndexResult:
     component_weights: pd.Series
     meta: pd.DataFrame
     log: pd.DataFrame
+    aggregate_scores: pd.DataFrame | None = None
+    aggregate_ranks: pd.DataFrame | None = None
+    framework: Framework | None = None
+    area_names: dict | None = None
+
+    def area_name(self, code: str) -> str:
+        """Display name of an area of this build."""
+        if self.area_names and code in self.area_names:
+            return str(self.area_names[code])
+        return _region_names([code])[0]
 
     def table(self, names: bool = True) -> pd.DataFrame:
         """Composite, rank and component scores per area, best first."""
-        from .geography import region_by_code
         out = pd.DataFrame({"rank": self.ranks, "index": self.composite})
         out = out.join(self.component_scores)
         if names:
-            out.insert(0, "area", [region_by_code(a).name for a in out.index])
+            out.insert(0, "area", [self.area_name(a) for a in out.index])
         return out.sort_values(["rank", "index"], ascending=[True, False], kind="mergesort")
+
+    def level_table(self, level: int) -> pd.DataFrame:
+        """Scores of every aggregate of one framework level (2 = components), areas x ids."""
+        fw = self.framework
+        ids = [a for a in self.aggregate_scores.columns
+               if fw is not None and a in fw.table.index and int(fw.table.at[a, "level"]) == level]
+        return self.aggregate_scores[ids]
+
+    def export(self, path, names: bool = True):
+        """Write every level's scores and ranks to CSV (``.csv``: one long table) or Excel
+        (``.xlsx``: one sheet per level), atomically.
+
+        The long table has columns ``area_code, area, level, aggregate_id, aggregate, score,
+        rank``; indicators are level 1 (normalised scores and the indicator's rank).
+        """
+        import os
+        from pathlib import Path
+
+        from .aggregate import rank_scores as _rank
+
+        path = Path(path)
+        fw = self.framework
+        rows = []
+        ind_ranks = {i: _rank(self.indicator_scores[i].to_numpy(), self.spec.rank_ties)
+                     for i in self.indicator_scores.columns}
+        for i in self.indicator_scores.columns:
+            for k, a in enumerate(self.indicator_scores.index):
+                rows.append((a, 1, i, str(self.meta.at[i, "name"]) if "name" in self.meta else i,
+                             self.indicator_scores.at[a, i], ind_ranks[i][k]))
+        for agg in self.aggregate_scores.columns:
+            lvl = int(fw.table.at[agg, "level"]) if fw is not None and agg in fw.table.index else 0
+            nm = fw.name(agg) if fw is not None else agg
+            for a in self.aggregate_scores.index:
+                rows.append((a, lvl, agg, nm, self.aggregate_scores.at[a, agg],
+                             self.aggregate_ranks.at[a, agg]))
+        long = pd.DataFrame(rows, columns=["area_code", "level", "aggregate_id", "aggregate",
+                                           "score", "rank"])
+        long.insert(1, "area", [self.area_name(a) for a in long["area_code"]])
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix.lower() == ".xlsx":
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+                for lvl, grp in long.groupby("level", sort=True):
+                    wide = grp.pivot_table(index=["area_code", "area"], columns="aggregate",
+                                           values="score", sort=False)
+                    wide.to_excel(xl, sheet_name=f"level {lvl}")
+                long.to_excel(xl, sheet_name="all levels, long", index=False)
+        else:
+            long.to_csv(tmp, index=False, lineterminator="\n")
+        os.replace(tmp, path)
+        return path
 
     def log_table(self, items=None) -> pd.DataFrame:
         """The build log for readers: step, indicator (or component) name, what changed.
@@ -283,7 +468,7 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
     spec = coerce_spec(spec)
     st = stage(data, spec)
     log = list(st.notes)
-    area = _region_names(st.areas)
+    area = list(st.area_names) or _region_names(st.areas)
     how = _METHOD_WORDS.get(spec.imputation, spec.imputation)
     imputed, treated, raw_mask, records = raw_option(st, spec.imputation, spec.treatment, spec)
     for j, ind in enumerate(st.indicators):
@@ -321,9 +506,16 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
     w_ind, wn = indicator_weight_vector(st, spec, treated)
     w_comp, cn = component_weight_vector(st, spec)
     log += wn + cn
-    comp, composite = combine(z, w_ind, w_comp, st.comp_index, len(st.components),
-                              spec.component_aggregation, spec.composite_aggregation)
+    comp, composite, levels = combine(z, w_ind, w_comp, st.comp_index, len(st.components),
+                                      spec.component_aggregation, spec.composite_aggregation,
+                                      st.upper)
     ranks = rank_scores(composite, spec.rank_ties)
+    agg_ids = list(st.components) + [a for lvl in st.upper for a in lvl.ids]
+    if not st.upper:
+        agg_ids.append(st.framework.root if st.framework is not None else "index")
+    agg = np.concatenate([comp] + list(levels), axis=1)
+    agg_ranks = np.stack([rank_scores(agg[:, k], spec.rank_ties) for k in range(agg.shape[1])],
+                         axis=1)
     comp_ranks = np.stack([rank_scores(comp[:, c], spec.rank_ties)
                            for c in range(len(st.components))], axis=1)
     for c, cid in enumerate(st.components):
@@ -347,4 +539,8 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
         component_weights=pd.Series(w_comp, index=comps, name="weight"),
         meta=st.meta.copy(),
         log=pd.DataFrame(log, columns=["step", "item", "message"]),
+        aggregate_scores=frame(agg, pd.Index(agg_ids, name="aggregate_id")),
+        aggregate_ranks=frame(agg_ranks, pd.Index(agg_ids, name="aggregate_id")),
+        framework=st.framework,
+        area_names=dict(zip(st.areas, area)),
     )

@@ -14,10 +14,36 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .components import COMPONENTS, CONTEXT
+from .components import CONTEXT
 from .errors import SpecError
-from .geography import ITL1_CODES
+from .framework import framework_of
 from .spec import MethodSpec
+
+
+def area_codes(data) -> list[str]:
+    """The codes of the edition's units in table order (``data.areas``); the 12 ITL1 codes for
+    data objects without an areas table."""
+    areas = getattr(data, "areas", None)
+    if areas is not None and "area_code" in areas.columns:
+        return [str(a) for a in areas["area_code"]]
+    from .geography import ITL1_CODES
+
+    return list(ITL1_CODES)
+
+
+def edition_geography(data) -> str | None:
+    """The geography level an edition ranks (``edition.yaml``), else the level of its units,
+    else None (no filtering)."""
+    ed = getattr(data, "edition", None)
+    if isinstance(ed, dict) and ed.get("geography"):
+        return str(ed["geography"])
+    areas = getattr(data, "areas", None)
+    if areas is not None and "geography" in areas.columns and areas["geography"].nunique() == 1:
+        return str(areas["geography"].iloc[0])
+    values = getattr(data, "values", None)
+    if values is not None and "geography" in values.columns and values["geography"].nunique() == 1:
+        return str(values["geography"].iloc[0])
+    return None
 
 
 @dataclass(frozen=True)
@@ -99,8 +125,22 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
     values = data.values
     meta_all = data.indicators.set_index("indicator_id", drop=False)
     notes: list[tuple[str, str, str]] = []
-    if "geography" in values.columns:
-        values = values[values["geography"] == spec.geography]
+    fw = framework_of(data)
+    geography = spec.geography or edition_geography(data)
+    if "geography" in values.columns and geography:
+        known = sorted(str(g) for g in values["geography"].dropna().unique())
+        if geography not in known:
+            raise SpecError(f"spec field 'geography' is {geography!r} but the data hold the "
+                            f"geography level(s) {', '.join(known)}; use one of them or leave "
+                            "geography empty for the edition's own")
+        values = values[values["geography"] == geography]
+    if spec.components is not None:
+        bad_c = [c for c in spec.components if c not in fw.components]
+        if bad_c:
+            raise _unknown("component(s)", bad_c, list(fw.components))
+    bad_w = [c for c, _ in spec.component_weights if c not in fw.components]
+    if bad_w:
+        raise _unknown("component(s) in 'component_weights'", bad_w, list(fw.components))
     usable = [i for i in meta_all.index if meta_all.at[i, "component"] != CONTEXT]
     named = list(spec.indicators or []) + list(spec.exclude_indicators) + \
         [k for k, _ in spec.periods] + [k for k, *_ in spec.goalposts] + \
@@ -128,11 +168,11 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
         chosen = [i for i in chosen if i not in prox]
         for i in prox:
             notes.append(("select", i, "proxy indicator excluded (exclude_proxies=True)"))
-    order = {c: k for k, c in enumerate(COMPONENTS)}
-    chosen.sort(key=lambda i: (order.get(meta_all.at[i, "component"], 99), i))
+    order = {c: k for k, c in enumerate(fw.components)}
+    chosen.sort(key=lambda i: (order.get(meta_all.at[i, "component"], len(order)), i))
 
     overrides = dict(spec.periods)
-    areas = list(ITL1_CODES)
+    areas = area_codes(data)
     cols: dict[str, pd.Series] = {}
     periods: dict[str, str] = {}
     lows, highs = {}, {}

@@ -33,10 +33,12 @@ IMPUTATIONS: tuple[str, ...] = (
 TREATMENTS: tuple[str, ...] = ("none", "winsorise", "log")
 #: Normalisations (see :mod:`ldi_helpers.normalise`).
 NORMALISATIONS: tuple[str, ...] = ("minmax", "zscore", "rank", "distance_to_median", "goalposts")
-#: Weighting schemes for indicators within a component (see :mod:`ldi_helpers.weights`).
-INDICATOR_WEIGHTINGS: tuple[str, ...] = ("equal", "custom", "pca")
-#: Weighting schemes for components in the composite.
-COMPONENT_WEIGHTINGS: tuple[str, ...] = ("equal", "custom")
+#: Weighting schemes for indicators within a component (see :mod:`ldi_helpers.weights`):
+#: ``framework`` = the ``weight`` column of the edition's indicators table (1 where absent).
+INDICATOR_WEIGHTINGS: tuple[str, ...] = ("framework", "equal", "custom", "pca")
+#: Weighting schemes for components within their parent: ``framework`` = the edition's
+#: ``framework.csv`` weights.
+COMPONENT_WEIGHTINGS: tuple[str, ...] = ("framework", "equal", "custom")
 #: Aggregation rules of indicators into a component score (see :mod:`ldi_helpers.aggregate`).
 #: Copeland is not offered at this level: it returns an ordinal score (wins minus losses) that is
 #: not meaningful to aggregate again.
@@ -49,7 +51,8 @@ RANK_TIES: tuple[str, ...] = ("min", "max", "average", "dense")
 #: :data:`ldi_helpers.coherence.DEFAULT_ALTERNATIVES`): keep the default measure of each pair,
 #: use its alternative instead, or keep both (the concept then counts twice).
 NEAR_DUPLICATES: tuple[str, ...] = ("keep_one", "use_alternative", "keep_both")
-#: Geographies an index can be built for.
+#: Geography levels of the shipped LDI edition (an edition may have any level: the spec's
+#: ``geography`` is checked against the data when the spec meets it).
 GEOGRAPHIES: tuple[str, ...] = ("ITL1",)
 
 
@@ -143,7 +146,8 @@ class MethodSpec:
     exclude_indicators : tuple of str
         Indicator ids removed from the selection (applied after ``indicators``).
     components : tuple of str or None
-        Restrict the index to these component ids (``None`` = all eight).
+        Restrict the index to these component ids (``None`` = every component of the edition's
+        framework). Checked against the edition when the spec meets the data.
     exclude_proxies : bool
         Drop indicators flagged ``is_proxy`` in ``indicators.csv``.
     near_duplicates : str
@@ -153,8 +157,9 @@ class MethodSpec:
         keeps both.
     periods : tuple of (indicator_id, period)
         Period overrides; an indicator not listed uses its ``default_period``. Accepts a dict.
-    geography : str
-        Geography of the areas ranked; one of :data:`GEOGRAPHIES`.
+    geography : str or None
+        Geography level of the areas ranked (``None`` = the edition's own level, from its
+        ``edition.yaml``); checked against the data.
     indicator_coverage : float
         Minimum share (0-1) of areas with a value for an indicator to be kept (screening).
     area_coverage : float
@@ -177,16 +182,22 @@ class MethodSpec:
         One of :data:`INDICATOR_WEIGHTINGS`.
     indicator_weights : tuple of (indicator_id, weight)
         Relative weights for ``indicator_weighting="custom"``; unlisted indicators weigh 1. Weights
-        are renormalised to sum to 1 within each component.
+        are renormalised to sum to 1 within each component. ``framework`` (the default) uses the
+        edition's indicator weights (all 1 in the LDI edition, i.e. equal).
     component_weighting : str
         One of :data:`COMPONENT_WEIGHTINGS`.
     component_weights : tuple of (component_id, weight)
         Relative weights for ``component_weighting="custom"``; unlisted components weigh 1;
-        renormalised to sum to 1 over the components in the index.
+        renormalised to sum to 1 over the components of each parent aggregate. ``framework``
+        (the default) uses the edition's framework weights (all 1 in the LDI edition). Levels
+        above the components always use the framework weights.
     component_aggregation : str
         One of :data:`COMPONENT_AGGREGATIONS` (indicators -> component score).
     composite_aggregation : str
-        One of :data:`COMPOSITE_AGGREGATIONS` (component scores -> composite).
+        One of :data:`COMPOSITE_AGGREGATIONS` (component scores -> composite). In a framework with
+        levels between the components and the index, every level above the components uses it
+        too, except that Copeland (an ordinal count) is used only for the index itself and the
+        levels below it use the arithmetic mean.
     rank_ties : str
         One of :data:`RANK_TIES`; scores equal within the score tolerance
         (:func:`ldi_helpers.aggregate.scores_tie`: 1e-9 absolute plus 1e-9 relative) are ties.
@@ -198,7 +209,7 @@ class MethodSpec:
     exclude_proxies: bool = False
     near_duplicates: str = "keep_one"
     periods: tuple[tuple[str, str], ...] = ()
-    geography: str = "ITL1"
+    geography: str | None = None
     indicator_coverage: float = 0.65
     area_coverage: float = 0.65
     imputation: str = "none"
@@ -208,9 +219,9 @@ class MethodSpec:
     max_winsorised: int = 2
     normalisation: str = "minmax"
     goalposts: tuple[tuple[str, float, float], ...] = ()
-    indicator_weighting: str = "equal"
+    indicator_weighting: str = "framework"
     indicator_weights: tuple[tuple[str, float], ...] = ()
-    component_weighting: str = "equal"
+    component_weighting: str = "framework"
     component_weights: tuple[tuple[str, float], ...] = ()
     component_aggregation: str = "arithmetic"
     composite_aggregation: str = "arithmetic"
@@ -226,11 +237,9 @@ class MethodSpec:
         s(self, "exclude_indicators", _str_tuple("exclude_indicators", self.exclude_indicators))
         if self.components is not None:
             comps = _str_tuple("components", self.components)
-            for c in comps:
-                _choice("components", c, tuple(COMPONENTS))
             if not comps:
-                raise SpecError("spec field 'components' is empty; list at least one of "
-                                + ", ".join(COMPONENTS) + " or use null for all")
+                raise SpecError("spec field 'components' is empty; list at least one component "
+                                "id of the edition's framework or use null for all")
             s(self, "components", comps)
         if not isinstance(self.exclude_proxies, bool):
             raise SpecError(f"spec field 'exclude_proxies' must be true or false, "
@@ -242,7 +251,10 @@ class MethodSpec:
                 raise SpecError(f"spec field 'periods' must map an indicator id to a period "
                                 f"string such as '2022' or '2021/22', got {p!r}")
         s(self, "periods", periods)
-        _choice("geography", self.geography, GEOGRAPHIES)
+        if self.geography is not None and (not isinstance(self.geography, str)
+                                           or not self.geography.strip()):
+            raise SpecError(f"spec field 'geography' must be a geography level such as 'ITL1' "
+                            f"or null for the edition's own, got {self.geography!r}")
         s(self, "indicator_coverage", _fraction("indicator_coverage", self.indicator_coverage))
         s(self, "area_coverage", _fraction("area_coverage", self.area_coverage))
         _choice("imputation", self.imputation, IMPUTATIONS)
@@ -274,10 +286,7 @@ class MethodSpec:
         _choice("indicator_weighting", self.indicator_weighting, INDICATOR_WEIGHTINGS)
         s(self, "indicator_weights", _weights("indicator_weights", self.indicator_weights))
         _choice("component_weighting", self.component_weighting, COMPONENT_WEIGHTINGS)
-        cw = _weights("component_weights", self.component_weights)
-        for k, _ in cw:
-            _choice("component_weights", k, tuple(COMPONENTS))
-        s(self, "component_weights", cw)
+        s(self, "component_weights", _weights("component_weights", self.component_weights))
         for name, kind in (("indicator_weights", "indicator_weighting"),
                            ("component_weights", "component_weighting")):
             if getattr(self, name) and getattr(self, kind) != "custom":
@@ -355,7 +364,7 @@ class MethodSpec:
             raise SpecError("spec YAML must be a mapping of field: value")
         return cls.from_dict(loaded)
 
-    def describe(self, names: Mapping[str, str] | None = None) -> str:
+    def describe(self, names: Mapping[str, str] | None = None, data: Any = None) -> str:
         """Readable multi-line "method" box for reports and notebooks.
 
         One ``"Choice : setting"`` line per methodological choice, in plain English (no spec
@@ -365,16 +374,44 @@ class MethodSpec:
         ----------
         names : mapping, optional
             Indicator id -> display name, used for indicators listed in the spec (selection,
-            exclusions, period overrides, custom weights). Ids are shown where a name is not given.
-            Components are always shown by their names.
+            exclusions, period overrides, custom weights), and aggregate id -> name. Ids are
+            shown where a name is not given.
+        data : LDIData, optional
+            The edition the spec is applied to: its framework gives component names, whether its
+            weights are all equal, and its units the "Areas" line.
         """
         names = dict(names or {})
+        fw_equal = {"indicator": None, "component": None}
+        area_text = {"ITL1": "the 12 ITL1 nations and regions"}.get(self.geography or "",
+                                                                      self.geography)
+        if data is not None:
+            from .framework import framework_of
+
+            fw = framework_of(data)
+            names = {**fw.names(), **names}
+            comp_w = fw.table.loc[list(fw.components), "weight"].astype(float)
+            fw_equal["component"] = bool(comp_w.nunique() <= 1)
+            meta = data.indicators
+            if "weight" in meta.columns:
+                w = meta.loc[meta["component"] != "context", "weight"].astype(float)
+                fw_equal["indicator"] = bool(w.nunique() <= 1)
+            else:
+                fw_equal["indicator"] = True
+            ed = getattr(data, "edition", None) or {}
+            areas = getattr(data, "areas", None)
+            if areas is not None and not (self.geography and self.geography != ed.get(
+                    "geography", self.geography)):
+                plural = ed.get("unit_word_plural", "areas")
+                area_text = (f"the {len(areas)} {plural} of the edition"
+                             + (f" ({ed['geography']})" if ed.get("geography") else ""))
+        if area_text is None:
+            area_text = "the edition's areas"
 
         def ind(i: str) -> str:
             return names.get(i, i)
 
         def comp(c: str) -> str:
-            return COMPONENTS.get(c, c)
+            return names.get(c, COMPONENTS.get(c, c))
 
         def listing(pairs, label) -> str:
             return "; ".join(f"{label(k)}: {v}" for k, v in pairs)
@@ -411,7 +448,6 @@ class MethodSpec:
                 "max": "tied regions share the worse rank",
                 "average": "tied regions share the average of their ranks",
                 "dense": "tied regions share the better rank, and the next rank is not skipped"}
-        geography = {"ITL1": "the 12 ITL1 nations and regions"}
 
         inds = ("all indicators of the components (not the context measures)"
                 if self.indicators is None else ", ".join(map(ind, self.indicators)))
@@ -423,9 +459,14 @@ class MethodSpec:
             lines.append(f"Excluded         : {', '.join(map(ind, self.exclude_indicators))}")
         if self.components is not None:
             lines.append(f"Components       : {', '.join(map(comp, self.components))}")
+        def fw_text(kind: str) -> str:
+            eq = fw_equal[kind]
+            return "as set in the edition's framework" + (" (all equal)" if eq else
+                                                           "" if eq is None else " (unequal)")
+
         iw = {"equal": "equal within each component", "custom": "custom",
-              "pca": "statistical (principal components)"}
-        cw = {"equal": "equal", "custom": "custom"}
+              "pca": "statistical (principal components)", "framework": fw_text("indicator")}
+        cw = {"equal": "equal", "custom": "custom", "framework": fw_text("component")}
         dup = {"keep_one": "one measure per concept (of two near-identical measures, the "
                            "default one is used)",
                "use_alternative": "one measure per concept (the alternative measure of each "
@@ -435,7 +476,7 @@ class MethodSpec:
         lines += [
             f"Proxy indicators : {'excluded' if self.exclude_proxies else 'included'}",
             f"Near-duplicates  : {dup[self.near_duplicates]}",
-            f"Areas            : {geography.get(self.geography, self.geography)}",
+            f"Areas            : {area_text}",
             f"Screening        : indicator kept if at least {self.indicator_coverage:.0%} of areas "
             f"have data; area kept if it has at least {self.area_coverage:.0%} of indicators",
             f"Imputation       : {imputation.get(self.imputation, self.imputation)}",
@@ -490,8 +531,9 @@ def default_spec() -> MethodSpec:
       are the typical case.
     - **Normalisation "minmax" (0-100)**: the JRC default; readable (best area 100, worst 0) and
       keeps the relative distances between areas, unlike ranks.
-    - **Weights "equal"** within and across components: there is no published evidence on the
-      relative importance of the eight components, and with 12 areas statistical (PCA) weights are
+    - **Weights "framework"** within and across components: the weights the edition's framework
+      sets. In the LDI edition they are all equal: there is no published evidence on the relative
+      importance of the eight components, and with 12 areas statistical (PCA) weights are
       unstable; equal weights are the transparent baseline the sensitivity analysis perturbs.
     - **Aggregation "arithmetic"** at both levels: transparent and what readers expect of an
       index; its full compensability is tested against the geometric mean and the Copeland

@@ -342,6 +342,13 @@ def plot_rank_probabilities(probs: pd.DataFrame, title: str, source: str,
 # The Local Digital Index as a model of its factors
 # ------------------------------------------------------------------------------------------------
 
+def _units_of(data) -> list[str]:
+    """The edition's area codes (the default output columns of the models)."""
+    from .select import area_codes
+
+    return area_codes(data)
+
+
 def _stage_key_factors(factors: FactorSet) -> list[str]:
     """Factors that change selection/screening (a separate engine preparation per setting)."""
     return [n for n in ("indicator_coverage", "period", "near_duplicates") if n in factors.names]
@@ -383,13 +390,12 @@ def make_rebuild_model(data: Any, factors: FactorSet, spec: Any = None,
         build (screened out) gets NaN, which the summaries reject.
     """
     from .factors import spec_for_sample, stand_ins
-    from .geography import ITL1_CODES
     from .index import build_index, stage
     from .spec import coerce_spec
 
     base = coerce_spec(spec)
     swap = stand_ins(data, base)
-    cols = list(units) if units is not None else list(ITL1_CODES)
+    cols = list(units) if units is not None else _units_of(data)
     available: dict[Any, dict[str, str]] = {}
 
     def model(settings: dict) -> dict[str, np.ndarray]:
@@ -439,12 +445,11 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
     """
     from .batch import CHOICE_TABLES, evaluate_batch, prepare_batch
     from .factors import INCLUDE_PREFIX, included_mask, stand_ins
-    from .geography import ITL1_CODES
     from .spec import coerce_spec
 
     base = coerce_spec(spec)
     stand_in = stand_ins(data, base)    # an alternative measure takes its default's weight
-    cols = list(units) if units is not None else list(ITL1_CODES)
+    cols = list(units) if units is not None else _units_of(data)
     stage_names = _stage_key_factors(factors)
     include_names = [f.name for f in factors if f.name.startswith(INCLUDE_PREFIX)]
     cache: dict[tuple[int, ...], Any] = {}
@@ -551,12 +556,11 @@ def get_one_at_a_time(data: Any, spec: Any = None, factors: FactorSet | None = N
         is the default (``check == "default"``).
     """
     from .factors import INCLUDE_PREFIX, ChoiceFactor, default_factors
-    from .geography import ITL1_CODES
     from .index import NoDataError, build_index
     from .spec import coerce_spec
 
     base = coerce_spec(spec)
-    cols = list(units) if units is not None else list(ITL1_CODES)
+    cols = list(units) if units is not None else _units_of(data)
     nominal = build_index(data, base)
     variants: list[tuple[str, str, Any]] = [("default", "none", base)]
     comps = list(nominal.component_scores.columns)

@@ -28,7 +28,7 @@ def test_unknown_method_lists_valid_choices():
 
 @pytest.mark.parametrize("field,value", [
     ("imputation", "mean"), ("treatment", "winsor"), ("composite_aggregation", "median"),
-    ("component_aggregation", "copeland"), ("rank_ties", "first"), ("geography", "LAD"),
+    ("component_aggregation", "copeland"), ("rank_ties", "first"), ("geography", ""),
     ("indicator_weighting", "pca2"), ("component_weighting", "pca"),
 ])
 def test_bad_choices_raise(field, value):
@@ -44,11 +44,11 @@ def test_misspelt_field_is_named():
 @pytest.mark.parametrize("kw", [
     {"indicator_coverage": 1.5}, {"area_coverage": -0.1}, {"max_winsorised": -1},
     {"max_winsorised": 1.5}, {"skew_threshold": "high"}, {"exclude_proxies": "yes"},
-    {"components": ["digital_skills", "nope"]}, {"indicators": []},
+    {"components": ["digital_skills", "digital_skills"]}, {"indicators": []},
     {"goalposts": {"a": [5, 1]}}, {"periods": {"a": 2022}},
     {"component_weighting": "custom", "component_weights": {"digital_skills": -1}},
     {"component_weights": {"digital_skills": 2}},  # custom weights without custom weighting
-    {"component_weighting": "custom", "component_weights": {"not_a_component": 1}},
+    # unknown component ids are checked against the edition: test_geography_and_components...
 ])
 def test_invalid_values_raise(kw):
     with pytest.raises(SpecError):
@@ -89,9 +89,13 @@ def test_describe_mentions_choices():
 
 
 def test_describe_is_plain_english():
-    text = default_spec().describe()
+    from ldi_helpers.load import load_data
+
+    text = default_spec().describe(data=load_data())
     assert "min-max 0-100" in text and "minmax" not in text
-    assert "the 12 ITL1 nations and regions" in text
+    assert "the 12 regions of the edition (ITL1)" in text
+    assert "as set in the edition's framework (all equal)" in text
+    assert "the edition's areas" in default_spec().describe()
     assert "tied regions share the better rank" in text and "min rank" not in text
     assert "->" not in text and ">=" not in text
     for word in ("winsorise", "arithmetic mean"):
@@ -127,3 +131,17 @@ def test_coerce_spec_rejects_other_types():
         coerce_spec(42)
     assert coerce_spec(None) == default_spec()
     assert coerce_spec({"normalisation": "rank"}).normalisation == "rank"
+
+
+def test_geography_and_components_are_checked_against_the_data():
+    """The spec names levels and components of the edition it meets, not constants."""
+    from ldi_helpers.index import build_index
+    from ldi_helpers.load import load_data
+
+    data = load_data()
+    with pytest.raises(SpecError, match="geography.*'LAD'.*ITL1"):
+        build_index(data, {"geography": "LAD"})
+    with pytest.raises(SpecError, match="component.*digital_skils.*did you mean 'digital_skills'"):
+        build_index(data, {"components": ["digital_skils"]})
+    with pytest.raises(SpecError, match="component_weights"):
+        build_index(data, {"component_weighting": "custom", "component_weights": {"nope": 2}})
