@@ -37,7 +37,7 @@ def _cmd_data_check(args) -> int:
     data = load_data(args.data_dir)
     meta = data.indicators
     print(f"data OK: {len(data.values)} indicator values, {len(meta)} indicators, "
-          f"{len(data.sources)} sources in {data.data_dir}")
+          f"{0 if data.sources is None else len(data.sources)} sources in {data.data_dir}")
     return 0
 
 
