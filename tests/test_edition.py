@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ldi_helpers.components import COMPONENTS
 from ldi_helpers.errors import DataValidationError
 from ldi_helpers.load import REPO_ROOT, load_data
 
@@ -70,7 +71,9 @@ def test_toy3_indicator_matrix_has_the_editions_units_and_the_gap():
 def test_ldi_data_is_a_complete_edition():
     data = load_data(REPO_ROOT / "data")
     assert data.root == "ldi" and data.framework["level"].max() == 3
-    assert len(data.components) == 8
+    assert data.components == COMPONENTS  # same ids, names and order as the package's list
+    assert set(data.framework.loc[data.framework.level == 2, "parent"]) == {"ldi"}
+    assert data.framework.set_index("aggregate_id").at["ldi", "name"] == "Local Digital Index"
     assert data.edition["unit_word_plural"] == "regions" and data.edition["geography"] == "ITL1"
     assert data.edition["name"] == "Local Digital Index, ITL1 nations and regions"
     groups = data.areas.set_index("area_code")["group"]
