@@ -37,7 +37,7 @@ def _cmd_data_check(args) -> int:
     data = load_data(args.data_dir)
     meta = data.indicators
     print(f"data OK: {len(data.values)} indicator values, {len(meta)} indicators, "
-          f"{len(data.sources)} sources in {data.data_dir}")
+          f"{0 if data.sources is None else len(data.sources)} sources in {data.data_dir}")
     return 0
 
 
@@ -46,7 +46,8 @@ def _cmd_data_coverage(args) -> int:
 
     data = load_data(args.data_dir)
     table = coverage(data, default_period_only=not args.all_periods)
-    print("Indicators with a value, per component (rows) and ITL1 region (columns)"
+    print(f"Indicators with a value, per component (rows) and {data.edition['unit_word']} "
+          "(columns)"
           + ("" if args.all_periods else ", at each indicator's default period") + ":")
     print(table.to_string())
     empty = table.index[table["indicators"] == 0].tolist()

@@ -10,8 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from ldi_helpers.components import COMPONENTS
 from ldi_helpers.geography import REGIONS
 from ldi_helpers.load import TABLES
+
+#: edition.yaml of the tiny LDI-like edition.
+TINY_EDITION_YAML = (
+    "name: Tiny test edition\n"
+    "index_name: Local Digital Index\n"
+    "unit_word: region\n"
+    "unit_word_plural: regions\n"
+    "geography: ITL1\n"
+)
 
 
 def write_csv(path: Path, columns, rows) -> None:
@@ -21,6 +31,12 @@ def write_csv(path: Path, columns, rows) -> None:
         w.writerows(rows)
 
 
+def tiny_columns(name: str) -> list[str]:
+    """Header of the tiny table ``name``: the first columns of its spec, as many as a tiny row has
+    (so optional columns at the end, such as the indicators' weight, are left out)."""
+    return list(TABLES[name].columns[:len(tiny_tables()[name][0])])
+
+
 def tiny_tables() -> dict[str, list[list]]:
     """Rows for each table (keys of ldi_helpers.load.TABLES)."""
     values, areas, pop, panel, pub = [], [], [], [], []
@@ -28,7 +44,8 @@ def tiny_tables() -> dict[str, list[list]]:
         values.append([r.itl1_code, r.name, "ITL1", "ind_a", "2022", str(10 + i)])
         values.append([r.itl1_code, r.name, "ITL1", "ind_b", "2022", str(100 - i)])
         areas.append([r.itl1_code, r.gss_code, r.nuts1_code, r.name, r.name, r.name, "",
-                      str(i % 4), str(i // 4), "1000", "600", "mid-2020", "test"])
+                      str(i % 4), str(i // 4), "1000", "600", "mid-2020", "test", "ITL1",
+                      "England" if i < 9 else "Nations"])
         pop.append([r.itl1_code, "2022", "all_ages", "1000", "test release", "src1"])
         panel.append([r.itl1_code, r.name, "J", "Information and communication", "2021",
                       "5.5", "test release", "src1"])
@@ -41,6 +58,8 @@ def tiny_tables() -> dict[str, list[list]]:
             ["ind_b", "Indicator B", "digital_infrastructure", "-1", "%", "none", "src1", "ONS",
              "ds", "https://example.org/b", "2024-01-01", "OGL v3", "", "true", "y.csv", "2022"],
         ],
+        "framework": [["ldi", "Local Digital Index", "", ""]]
+        + [[cid, name, "ldi", "1"] for cid, name in COMPONENTS.items()],
         "areas": areas,
         "population": pop,
         "ict_panel": panel,
@@ -53,12 +72,12 @@ def tiny_tables() -> dict[str, list[list]]:
 
 @pytest.fixture
 def tiny_data_dir(tmp_path: Path) -> Path:
-    """A folder with every curated table, valid and small."""
+    """A folder with every curated table and edition.yaml, valid and small."""
     d = tmp_path / "data"
     d.mkdir()
     for name, rows in tiny_tables().items():
-        spec = TABLES[name]
-        write_csv(d / spec.filename, spec.columns, rows)
+        write_csv(d / TABLES[name].filename, tiny_columns(name), rows)
+    (d / "edition.yaml").write_text(TINY_EDITION_YAML, encoding="utf-8")
     return d
 
 

@@ -159,7 +159,8 @@ def test_region_missing_from_areas_fails_before_any_notebook(capsys, tiny_data_d
     code, _, err = run(capsys, "report", "--area", "Wales", "--data-dir", str(tiny_data_dir),
                        "--output-dir", str(tmp_path / "out"), "--quiet")
     assert code == 2 and err.count("\n") == 1
-    assert "areas.csv: no row for area(s) TLC" in err
+    # the edition's units are those of areas.csv, so the dropped area is named where it is used
+    assert "indicator_values.csv: invalid area_code 'TLC'" in err and "areas.csv" in err
     assert not (tmp_path / "out").exists(), "no notebook may start on invalid data"
 
 

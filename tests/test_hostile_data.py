@@ -27,7 +27,7 @@ NOT_TEXT = {
     "values": {"area_code", "geography", "indicator_id", "period", "value"},
     "indicators": {"indicator_id", "component", "direction", "source_id", "is_proxy",
                    "default_period"},
-    "areas": {"area_code", "gss_code", "nuts1_code", "aliases", "tile_q", "tile_r",
+    "areas": {"area_code", "gss_code", "nuts1_code", "aliases", "tile_q", "tile_r", "geography",
               "population_total", "population_16_64"},
     "population": {"area_code", "year", "age_band", "population", "source_id"},
     "ict_panel": {"area_code", "sic07_code", "year", "gva_gbp_million", "source_id"},
@@ -35,23 +35,27 @@ NOT_TEXT = {
                   "gva_uplift_gbp", "ldi_2023_index_rank"},
     "headlines": {"fact", "value"},
     "sources": {"source_id"},
+    "framework": {"aggregate_id", "parent", "weight"},
 }
 
 
 def hostile_copy(dest: Path) -> Path:
     """The shipped data with PAYLOAD appended to every non-empty free-text cell."""
     dest.mkdir()
+    (dest / "edition.yaml").write_bytes((REPO_ROOT / "data" / "edition.yaml").read_bytes())
     for name, spec in TABLES.items():
         src = REPO_ROOT / "data" / spec.filename
         with src.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-        text = [c for c in spec.columns if c not in NOT_TEXT[name]]
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            columns = list(reader.fieldnames)
+        text = [c for c in columns if c not in NOT_TEXT[name]]
         for row in rows:
             for col in text:
                 if row[col]:
                     row[col] += PAYLOAD
         with (dest / spec.filename).open("w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(spec.columns), lineterminator="\n")
+            w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
             w.writeheader()
             w.writerows(rows)
     return dest
