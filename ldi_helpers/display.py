@@ -153,3 +153,25 @@ def show_figure(fig, alt: str | None = None) -> None:
     plt.close(fig)
     display({"image/png": png, "text/plain": text}, raw=True,
             metadata={"image/png": {"alt": text}})
+
+
+def show_html(body: str, text: str, table: pd.DataFrame | None = None,
+              caption: str | None = None) -> None:
+    """Display trusted HTML (built with every data text escaped) with a plain-text twin.
+
+    ``table``, when given, travels in the output metadata to the run's workbook.
+    """
+    from IPython.display import display
+
+    display({"text/html": body, "text/plain": text}, raw=True,
+            metadata=table_metadata(table, caption, index=False) if table is not None else None)
+
+
+def method_table(spec, data) -> pd.DataFrame:
+    """The method box as a two-column table (choice, setting), indicator ids given as names."""
+    from .formatting import Names
+
+    names = Names(data)
+    lines = spec.describe(names=names.indicators).splitlines()
+    rows = [[part.strip() for part in line.split(":", 1)] for line in lines if ":" in line]
+    return pd.DataFrame([[a, names.text(b)] for a, b in rows], columns=["Choice", "Setting"])

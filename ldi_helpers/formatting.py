@@ -94,7 +94,7 @@ def sample_size(n) -> str:
 
 
 def number(x, sig: int = 3, missing: str = "n/a") -> str:
-    """A plain number to ``sig`` significant figures, never in e-notation.
+    """A plain number to ``sig`` significant figures (whole digits are kept), never in e-notation.
 
     ``1070.4 -> '1,070'``, ``0.01234 -> '0.0123'``, ``12.0 -> '12'``, ``-3.5 -> '−3.5'``.
     """
@@ -192,12 +192,17 @@ class Names:
         """The name of any id (unknown values are returned unchanged, as text)."""
         return self.all().get(key, str(key))
 
+    def text(self, text: str) -> str:
+        """``text`` with every id of the data that appears as a word replaced by its name."""
+        lookup = self.all()
+        return re.sub(r"[A-Za-z0-9_]+", lambda m: lookup.get(m.group(0), m.group(0)), str(text))
+
     def frame(self, df: pd.DataFrame) -> pd.DataFrame:
         """A copy of ``df`` with ids in the index, column names and cells replaced by names."""
         lookup = self.all()
 
         def tr(v):
-            return lookup.get(v, v) if isinstance(v, str) else v
+            return self.text(lookup.get(v, v)) if isinstance(v, str) else v
 
         out = df.copy()
         out.columns = [tr(c) for c in out.columns]

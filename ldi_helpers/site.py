@@ -192,11 +192,13 @@ def site_pages(jobs: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
 #: Style added to every rendered page: a header, tables that scroll inside their own box on a
 #: phone, images that shrink to the screen, no monospace printouts.
 READER_CSS = """
-html,body{overflow-x:hidden}
 body.ldi-page{max-width:1100px;margin:0 auto}
 .ldi-nav{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:15px;
-background:#f4f6f8;border-bottom:1px solid #d0d7de;padding:.5em 1em;line-height:1.8}
-.ldi-nav a{margin-right:1em;white-space:nowrap} .ldi-nav .ldi-here{font-weight:600;margin-right:1em}
+background:#f4f6f8;border-bottom:1px solid #d0d7de;padding:.5em 1em;line-height:1.6;display:flex;
+flex-wrap:wrap;gap:.3em 1.2em} .ldi-nav .ldi-here{font-weight:600}
+.ldi-nav a,.jp-RenderedHTMLCommon a{color:#0645ad;text-decoration:underline}
+.jp-RenderedHTMLCommon .ldi-table td,.jp-RenderedHTMLCommon .ldi-table th{text-align:left;
+vertical-align:top} .jp-RenderedHTMLCommon .ldi-table td.num{text-align:right}
 .ldi-nav details{display:inline} .ldi-nav summary{display:inline;cursor:pointer;color:#0645ad}
 .ldi-table,.jp-RenderedHTMLCommon .ldi-table{overflow-x:auto;max-width:100%}
 .ldi-table table{margin:0} .ldi-download{font-size:.9em;margin:.2em 0 1em}
