@@ -197,8 +197,8 @@ body.ldi-page{max-width:1100px;margin:0 auto}
 background:#f4f6f8;border-bottom:1px solid #d0d7de;padding:.5em 1em;line-height:1.6;display:flex;
 flex-wrap:wrap;gap:.3em 1.2em} .ldi-nav .ldi-here{font-weight:600}
 .ldi-nav a,.jp-RenderedHTMLCommon a{color:#0645ad;text-decoration:underline}
-.jp-RenderedHTMLCommon .ldi-table td,.jp-RenderedHTMLCommon .ldi-table th{text-align:left;
-vertical-align:top} .jp-RenderedHTMLCommon .ldi-table td.num{text-align:right}
+body .jp-RenderedHTMLCommon .ldi-table tr td,body .jp-RenderedHTMLCommon .ldi-table tr th{text-align:left;
+vertical-align:top} body .jp-RenderedHTMLCommon .ldi-table tr td.num{text-align:right}
 .ldi-nav details{display:inline} .ldi-nav summary{display:inline;cursor:pointer;color:#0645ad}
 .ldi-table,.jp-RenderedHTMLCommon .ldi-table{overflow-x:auto;max-width:100%}
 .ldi-table table{margin:0} .ldi-download{font-size:.9em;margin:.2em 0 1em}
