@@ -25,15 +25,10 @@ STRENGTH_MARGIN = 5.0
 
 
 def gbp(x: float, digits: int = 1) -> str:
-    """Readable pounds: £1.2bn, £640.4m, £1,945, £1,945.50 (pence only when not whole)."""
-    x = float(x)
-    if abs(x) >= 1e9:
-        return f"£{x / 1e9:,.{digits}f}bn"
-    if abs(x) >= 1e6:
-        return f"£{x / 1e6:,.{digits}f}m"
-    if x != round(x):
-        return f"£{x:,.2f}"
-    return f"£{x:,.0f}"
+    """Readable pounds: £1.2bn, £640.4m, £1,946 (see :func:`ldi_helpers.formatting.money`)."""
+    from .formatting import money
+
+    return money(x, digits)
 
 
 @dataclass
@@ -477,3 +472,112 @@ def key_figures(b: Briefing) -> pd.DataFrame:
          gbp(g["gap_gbp"]) if g["gap_gbp"] > 0 else "none"),
     ]
     return pd.DataFrame(rows, columns=["measure", "value"])
+
+
+#: Area codes (or ``geography`` values) under which the data may hold a UK-wide figure.
+UK_CODES = ("UK", "K02000001", "K03000001")
+
+
+def format_value(value, unit: str) -> str:
+    """An indicator value in its unit's style: ``97%``, ``£1,234``, ``12.3`` (no e-notation)."""
+    from . import formatting as fmt
+
+    u = str(unit).strip()
+    if u.startswith("%"):
+        return fmt.percent(value, digits=1)
+    if u.upper().startswith("GBP") or u.startswith("£"):
+        return fmt.money(value)
+    return fmt.number(value, sig=3)
+
+
+def uk_reference(data, indicator_id: str, period: str) -> float | None:
+    """The UK figure the data hold for an indicator and period, or None (never invented)."""
+    v = data.values
+    mask = (v["indicator_id"] == indicator_id) & (v["period"].astype(str) == str(period)) & (
+        v["area_code"].isin(UK_CODES) | v["geography"].astype(str).str.upper().isin(("UK", "CTRY")))
+    rows = v.loc[mask, "value"]
+    return float(rows.iloc[0]) if len(rows) else None
+
+
+def region_profile(data, result: IndexResult, code: str) -> pd.DataFrame:
+    """A region's own value on every indicator the index used, against the UK figure.
+
+    The reference is the UK figure where the data hold one for the same indicator and period;
+    otherwise the median of the regions, labelled "median region" (a UK figure is never
+    invented). Names come from the data tables (indicators, components).
+
+    Returns
+    -------
+    DataFrame
+        One row per indicator in component order: ``component``, ``indicator``, ``unit``,
+        ``period``, ``value``, ``reference``, ``reference_label``, ``low``, ``high`` (the range
+        across regions), ``better`` ("higher"/"lower"), ``proxy`` (bool).
+    """
+    from .components import COMPONENTS
+
+    meta = result.meta
+    rows = []
+    order = {c: i for i, c in enumerate(COMPONENTS)}
+    for ind in sorted(meta.index, key=lambda i: (order.get(meta.at[i, "component"], 99),
+                                                 list(meta.index).index(i))):
+        col = result.raw[ind].astype(float)
+        per = str(meta.at[ind, "period"])
+        uk = uk_reference(data, ind, per)
+        ref, label = (uk, "UK") if uk is not None else (float(np.nanmedian(col)), "median region")
+        rows.append({
+            "component": COMPONENTS.get(meta.at[ind, "component"], meta.at[ind, "component"]),
+            "indicator": meta.at[ind, "name"], "unit": meta.at[ind, "unit"], "period": per,
+            "value": float(col.get(code, np.nan)), "reference": ref, "reference_label": label,
+            "low": float(np.nanmin(col)), "high": float(np.nanmax(col)),
+            "better": "higher" if int(meta.at[ind, "direction"]) > 0 else "lower",
+            "proxy": bool(meta.at[ind, "is_proxy"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def profile_html(profile: pd.DataFrame, region_name: str) -> str:
+    """The region profile as an HTML table grouped by component, with a plain bar per row.
+
+    Each bar runs from 0 to the highest region's value; the dark tick marks the reference (UK or
+    median region). Every text is escaped.
+    """
+    import html as _html
+
+    from . import formatting as fmt
+
+    e = _html.escape
+    head = (f"<div class='ldi-table'><table class='ldi-profile'><thead><tr><th>Indicator</th>"
+            f"<th>{e(region_name)}</th><th>Reference</th><th>Period</th>"
+            "<th>Compared with the reference</th></tr></thead><tbody>")
+    parts = [head]
+    for comp, g in profile.groupby("component", sort=False):
+        parts.append(f"<tr><th colspan='5' scope='rowgroup'>{e(str(comp))}</th></tr>")
+        for r in g.itertuples():
+            top = max(r.high, r.value if np.isfinite(r.value) else 0, r.reference, 1e-12)
+            w = 0 if not np.isfinite(r.value) else max(0.0, min(100.0, 100 * r.value / top))
+            ref = max(0.0, min(100.0, 100 * r.reference / top))
+            if not np.isfinite(r.value):
+                verdict = "no value"
+            else:
+                ahead = (r.value > r.reference) == (r.better == "higher")
+                verdict = ("same as" if np.isclose(r.value, r.reference) else
+                           ("better than" if ahead else "worse than")) + f" the {r.reference_label}"
+            proxy = " <em>(proxy)</em>" if r.proxy else ""
+            parts.append(
+                f"<tr><td>{e(str(r.indicator))}{proxy}<br><small>{e(str(r.unit))}; "
+                f"{e(r.better)} is better</small></td>"
+                f"<td class='num'>{e(format_value(r.value, r.unit)) if np.isfinite(r.value) else 'n/a'}</td>"
+                f"<td class='num'>{e(format_value(r.reference, r.unit))}<br><small>"
+                f"{e(r.reference_label)}</small></td><td>{e(fmt.period(r.period))}</td>"
+                f"<td><span class='ldi-bar' role='img' aria-label='{e(verdict, quote=True)}'>"
+                f"<span style='width:{w:.0f}%'></span><i style='left:{ref:.0f}%'></i></span> "
+                f"<small>{e(verdict)}</small></td></tr>")
+    parts.append("</tbody></table></div>")
+    return "".join(parts)
+
+
+def profile_text(profile: pd.DataFrame) -> str:
+    """The region profile as plain text (one line per indicator)."""
+    return "\n".join(f"{r.component} | {r.indicator}: {format_value(r.value, r.unit)} "
+                     f"({r.reference_label} {format_value(r.reference, r.unit)}, {r.period})"
+                     for r in profile.itertuples())

@@ -288,38 +288,95 @@ def inert_markdown(text: str) -> str:
     return text.replace("<", "&lt;")
 
 
-def render_html(executed: Path, html_path: Path, title: str | None = None) -> Path:
+#: nbconvert templates of the workbench (``ldi_reader``: no external scripts, a site header).
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+def _set_heading(nb, heading: str) -> None:
+    """Make ``heading`` the page's h1: the first ``# `` line of the first Markdown cell."""
+    from html import escape
+
+    line = "# " + inert_markdown(escape(heading, quote=False))
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            lines = cell.source.splitlines()
+            for i, text in enumerate(lines):
+                if text.startswith("# "):
+                    lines[i] = line
+                    cell.source = "\n".join(lines)
+                    return
+            cell.source = line + "\n\n" + cell.source
+            return
+
+
+def render_html(executed: Path, html_path: Path, title: str | None = None,
+                heading: str | None = None, nav: str = "", page: str | None = None) -> Path:
     """Render an executed notebook to reader-facing HTML: no code, no prompts, no stderr.
 
     Markdown outputs are made inert with :func:`inert_markdown` (HTML outputs are escaped tables
     already, see :mod:`ldi_helpers.display`), so no text from the data can become a live element.
-    The file is written to a temporary name and moved into place, so a reader never sees a half
-    written page.
+    Text printed by a cell is shown as a paragraph, not in a monospace box. The page loads nothing
+    from outside (template ``ldi_reader``: no require.js, MathJax or fonts), carries a viewport meta
+    tag, the site header ``nav`` (built by :func:`ldi_helpers.site.site_nav`) and, on the first use
+    of each term of art, a link to the glossary. The file is written to a temporary name and moved
+    into place, so a reader never sees a half written page.
+
+    Parameters
+    ----------
+    title : str, optional
+        The page's ``<title>``.
+    heading : str, optional
+        Replaces the notebook's h1 (e.g. the region's name on a briefing).
+    nav : str
+        HTML of the site header (trusted: built with every text escaped).
+    page : str, optional
+        The page's path relative to the output folder (for the glossary links); default: the
+        HTML file's folder name and file name.
     """
+    from html import escape
+
     from nbconvert import HTMLExporter
 
+    from .site import READER_CSS, link_glossary_terms
+
+    page = page or f"{html_path.parent.name}/{html_path.name}"
+    prefix = "../" * page.count("/")
+    seen: set[str] = set()
     nb = nbformat.read(executed, as_version=4)
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = link_glossary_terms(cell.source, prefix, seen)
         if cell.cell_type == "code":
-            cell.outputs = [
-                o for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-            ]
+            outputs = []
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "stream":
+                    if o.get("name") == "stderr":
+                        continue
+                    text = escape(o.get("text", "").strip()).replace("\n", "<br>")
+                    o = nbformat.v4.new_output("display_data", data={
+                        "text/html": f"<p class='ldi-text'>{text}</p>"})
+                outputs.append(o)
+            cell.outputs = outputs
             for o in cell.outputs:
                 data = o.get("data") or {}
                 if isinstance(data.get("text/markdown"), str):
-                    data["text/markdown"] = inert_markdown(data["text/markdown"])
+                    data["text/markdown"] = link_glossary_terms(
+                        inert_markdown(data["text/markdown"]), prefix, seen)
+    if heading:
+        _set_heading(nb, heading)
     if title:
         nb.metadata["title"] = title
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+                            exclude_output_prompt=True, template_name="ldi_reader",
+                            extra_template_basedirs=[str(TEMPLATE_DIR)])
     # Cells tagged "remove-cell" (plain-text copies that nbval regression-checks) are for tests,
     # not readers.
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"ldi_css": READER_CSS, "ldi_nav": nav, "ldi_nav_bottom": ""})
     html_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = html_path.with_name(f".{html_path.name}.tmp-{os.getpid()}")
     tmp.write_text(body, encoding="utf-8")

@@ -17,6 +17,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import RegularPolygon  # noqa: E402
 
+from .display import set_alt  # noqa: E402
+from .formatting import compact  # noqa: E402
 from .geography import REGIONS, region_by_code  # noqa: E402
 from .provenance import OGL_ATTRIBUTION  # noqa: E402
 
@@ -65,11 +67,12 @@ def plot_tile_map(
     unit: str,
     source: str,
     ax: plt.Axes | None = None,
-    fmt: str = "{:.0f}",
+    fmt: str | None = None,
     cmap: str = "viridis",
     highlight: str | None = None,
     tiles: pd.DataFrame | None = None,
     reverse: bool = False,
+    names: Mapping[str, str] | None = None,
 ) -> plt.Figure:
     """Tile (hex) map of the 12 ITL1 regions coloured by a value.
 
@@ -79,8 +82,11 @@ def plot_tile_map(
         Values indexed by ITL1 code; regions without a value are drawn grey and labelled "n/a".
     title, unit, source : str
         Chart title, the unit shown on the colour bar, and the source for the foot line.
-    fmt : str
-        Format of the value printed in each tile.
+    fmt : str, optional
+        Format of the value printed in each tile (default: :func:`ldi_helpers.formatting.compact`,
+        three significant figures and never e-notation).
+    names : mapping, optional
+        Region names by code for the alt text (default: from ``tiles``).
     highlight : str, optional
         ITL1 code of a region to outline in black (a regional report's own region).
     tiles : pandas.DataFrame, optional
@@ -92,7 +98,9 @@ def plot_tile_map(
     pos = _tile_positions(tiles)
     own_fig = ax is None
     if own_fig:
-        fig, ax = plt.subplots(figsize=(6.0, 5.0))
+        xs_, ys_ = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+        aspect = (max(ys_) - min(ys_) + 1.6) / (max(xs_) - min(xs_) + 1.6)
+        fig, ax = plt.subplots(figsize=(5.2, 4.2 * aspect + 0.9))
     else:
         fig = ax.figure
     finite = values[np.isfinite(values)]
@@ -110,7 +118,7 @@ def plot_tile_map(
                                     linewidth=3 if code == highlight else 1.5))
         rgb = matplotlib.colors.to_rgb(colour)
         dark = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) < 0.55
-        label = fmt.format(v) if np.isfinite(v) else "n/a"
+        label = (fmt.format(v) if fmt else compact(v)) if np.isfinite(v) else "n/a"
         ax.text(x, y + 0.12, short_name(code), ha="center", va="center", fontsize=8,
                 color="white" if dark else "black", fontweight="bold")
         ax.text(x, y - 0.18, label, ha="center", va="center", fontsize=7.5,
@@ -129,6 +137,18 @@ def plot_tile_map(
     top, bottom = ("weaker", "stronger") if reverse else ("stronger", "weaker")
     cb.ax.text(0.5, 1.02, top, transform=cb.ax.transAxes, ha="center", va="bottom", fontsize=7)
     cb.ax.text(0.5, -0.02, bottom, transform=cb.ax.transAxes, ha="center", va="top", fontsize=7)
+    if names is None and tiles is not None and "name" in tiles.columns:
+        names = dict(zip(tiles["area_code"], tiles["name"]))
+    names = names or {}
+    if len(finite):
+        hi_, lo_ = finite.idxmax(), finite.idxmin()
+        best, worst = (lo_, hi_) if reverse else (hi_, lo_)
+        alt = (f"Hex map of the UK's nations and regions: {title}. Strongest "
+               f"{names.get(best, best)} ({compact(finite[best])} {unit}), weakest "
+               f"{names.get(worst, worst)} ({compact(finite[worst])})")
+        if highlight in values.index and np.isfinite(values[highlight]):
+            alt += f"; {names.get(highlight, highlight)}, outlined, {compact(values[highlight])}"
+        set_alt(fig, alt + ".")
     if own_fig:
         add_source(fig, source)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
@@ -180,9 +200,22 @@ def plot_ranked_dots(
             ax.plot(v, y, "o", color=colour, markersize=8 if code == highlight else 6)
     ax.set_yticks([y for y, _ in labels], [n for _, n in labels], fontsize=9)
     if reference is not None and np.isfinite(reference):
-        ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
-        ax.text(reference, len(order) - 0.4, f" {reference_label}", fontsize=8, color="grey")
+        ax.axvline(reference, color="grey", linestyle="--", linewidth=1, label=reference_label)
+        ax.legend(loc="lower right" if higher_is_better else "upper right", fontsize=8,
+                  frameon=True, framealpha=0.9)
     ax.set_xlabel(unit)
+    fin = order.dropna()
+    if len(fin):
+        def nm(c):
+            return region_by_code(c).name if c in {r.itl1_code for r in REGIONS} else str(c)
+        alt = (f"Dot chart of the regions ranked by {title.rstrip('.')} ({unit}): highest "
+               f"{nm(fin.idxmax())} ({compact(fin.max())}), lowest {nm(fin.idxmin())} "
+               f"({compact(fin.min())})")
+        if reference is not None and np.isfinite(reference):
+            alt += f"; {reference_label} at {compact(reference)}"
+        if highlight in fin.index:
+            alt += f"; {nm(highlight)} highlighted at {compact(fin[highlight])}"
+        set_alt(fig, alt + ".")
     ax.set_title(title, fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
@@ -237,12 +270,15 @@ def plot_indicator_tiles(data, indicator_ids: list[str], title: str,
         m = meta.loc[ind]
         name = textwrap.fill(str(m["name"]), 42)
         plot_tile_map(latest_values(data, ind), f"{name}\n({m['default_period']})",
-                      m["unit"], "", ax=ax, fmt="{:.3g}", tiles=data.areas,
+                      m["unit"], "", ax=ax, tiles=data.areas,
                       reverse=int(m["direction"]) == -1)
         ax.title.set_fontsize(8.5)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.suptitle(title, fontsize=12)
+    set_alt(fig, f"{n} hex map{'s' if n != 1 else ''} of the UK's nations and regions for "
+            f"{title}: " + "; ".join(str(meta.loc[i, 'name']) for i in indicator_ids)
+            + ". The values are in the data overview's tables and the CSV downloads.")
     sources = sorted(set(meta.loc[indicator_ids, "source_org"]))
     add_source(fig, ", ".join(sources))
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
@@ -261,11 +297,18 @@ def plot_component_profile(profile: pd.DataFrame, region_name: str, source: str)
     colours = {"strength": "#2ca02c", "weakness": "#d62728", "around the median": "#7f7f7f",
                "no data": "#d9d9d9"}
     p = profile.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
     y = np.arange(len(p))
     ax.barh(y, p["score"].fillna(0), color=[colours[v] for v in p["verdict"]], height=0.6)
     ax.scatter(p["uk_median"], y, marker="|", s=400, color="black", zorder=3,
                label="median region")
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=colours[k], label=k if k != "strength" else "strength (5+ points "
+                     "above the median)") for k in ("strength", "around the median", "weakness")
+               if k in set(p["verdict"])]
+    handles = [h if h.get_label() != "weakness" else Patch(color=colours["weakness"],
+               label="weakness (5+ points below)") for h in handles]
     labels = [f"{c} (no data)" if v == "no data" else c
               for c, v in zip(p["component"], p["verdict"])]
     ax.set_yticks(y, labels, fontsize=9)
@@ -273,12 +316,19 @@ def plot_component_profile(profile: pd.DataFrame, region_name: str, source: str)
     ax.set_xlabel("component score (0 = weakest region, 100 = strongest; min-max scale)")
     ax.set_title(f"{region_name}: component profile against the median region", fontsize=11,
                  pad=18)
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
-              markerscale=0.5)
+    median_handle = ax.get_legend_handles_labels()[0]
+    ax.legend(handles=median_handle + handles, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              ncols=2, fontsize=8, frameon=False, markerscale=0.5)
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     add_source(fig, source)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
+    strong = [c for c, v in zip(profile["component"], profile["verdict"]) if v == "strength"]
+    weak = [c for c, v in zip(profile["component"], profile["verdict"]) if v == "weakness"]
+    set_alt(fig, f"Bar chart of {region_name}'s score on each of the {len(profile)} components "
+            "(0-100) against the median region. Clearly above the median: "
+            + (", ".join(strong) or "none") + ". Clearly below: " + (", ".join(weak) or "none")
+            + ".")
     return fig
 
 
@@ -298,4 +348,81 @@ def plot_top_assumptions(assumptions: pd.DataFrame, region_name: str, source: st
     ax.spines[["top", "right"]].set_visible(False)
     add_source(fig, source)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
+    lead = assumptions.head(top)
+    set_alt(fig, f"Bar chart of the method assumptions that move {region_name}'s rank most, by "
+            "total Sobol index: " + "; ".join(f"{r.assumption} {r.ST:.0%}"
+                                              for r in lead.itertuples()) + ".")
     return fig
+
+
+def plot_cumulative_uplift(totals: pd.DataFrame, region_name: str, discount_rate: float,
+                           source: str) -> plt.Figure:
+    """Cumulative GVA uplift of a scenario (£bn); the discounted path only when it differs.
+
+    Parameters
+    ----------
+    totals : DataFrame
+        ``year``, ``cumulative_uplift_gbp``, ``cumulative_discounted_uplift_gbp``.
+    """
+    from .formatting import money, percent
+
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    ax.plot(totals["year"], totals["cumulative_uplift_gbp"] / 1e9, label="cumulative uplift")
+    discounted = discount_rate and not np.allclose(totals["cumulative_uplift_gbp"],
+                                                   totals["cumulative_discounted_uplift_gbp"])
+    if discounted:
+        ax.plot(totals["year"], totals["cumulative_discounted_uplift_gbp"] / 1e9, "--",
+                label=f"in today's money (discounted at {percent(discount_rate, share=True)})")
+        ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.set_ylabel("£ billion")
+    ax.set_xlabel("year")
+    ax.set_title(f"{region_name}: cumulative GVA uplift if it reaches the target", fontsize=11)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(alpha=0.3)
+    add_source(fig, source)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    last = totals.iloc[-1]
+    set_alt(fig, f"Line chart of {region_name}'s cumulative GVA uplift if it reaches the target, "
+            f"rising to {money(last['cumulative_uplift_gbp'])} by {int(last['year'])}"
+            + (f" ({money(last['cumulative_discounted_uplift_gbp'])} in today's money)"
+               if discounted else "") + ".")
+    return fig
+
+
+def label_points(ax: plt.Axes, xs, ys, labels, fontsize: float = 8) -> None:
+    """Label scatter points so that no two labels overlap (greedy choice among 8 offsets)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    placed: list[tuple[float, float, float, float]] = []
+    offsets = [(4, 3), (4, -11), (-4, 3), (-4, -11), (4, 12), (-4, 12), (4, -20), (-4, -20)]
+    pts = ax.transData.transform(np.column_stack([np.asarray(xs, float), np.asarray(ys, float)]))
+    w_char = fontsize * 0.62 * fig.dpi / 72
+    h = fontsize * 1.2 * fig.dpi / 72
+    for (px, py), text in sorted(zip(map(tuple, pts), labels), key=lambda t: (-t[0][1], t[0][0])):
+        w = w_char * len(str(text))
+        choice = offsets[0]
+        for dx, dy in offsets:
+            x0 = px + dx * fig.dpi / 72 - (w if dx < 0 else 0)
+            y0 = py + dy * fig.dpi / 72
+            box = (x0, y0, x0 + w, y0 + h)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in placed):
+                choice = (dx, dy)
+                placed.append(box)
+                break
+        else:
+            x0 = px + choice[0]
+            placed.append((x0, py, x0 + w, py + h))
+        xd, yd = ax.transData.inverted().transform((px, py))
+        ax.annotate(str(text), (xd, yd), xytext=choice, textcoords="offset points",
+                    fontsize=fontsize, ha="right" if choice[0] < 0 else "left", va="bottom")
+
+
+def legend_below(ax: plt.Axes, ncols: int = 3) -> None:
+    """Move an axes' legend below the plot, where it cannot cover any data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=ncols,
+              fontsize=8, frameon=False)
+    ax.figure.tight_layout(rect=(0, 0.05, 1, 1))

@@ -381,6 +381,26 @@ def _publish(staging: Path, output_dir: Path, last: tuple[str, ...]) -> list[str
     return [str(f.relative_to(staging)) for f in files]
 
 
+def _heading(job: Job) -> str | None:
+    """The h1 of a job's page: the region on a briefing, the component on a component page."""
+    if job.kind == "report":
+        return f"{job.parameters.get('area', job.title)}: digital ecosystem briefing"
+    if job.notebook == "component":
+        return job.title
+    return None
+
+
+def _earlier_jobs(output_dir: Path) -> list[dict]:
+    """Jobs of earlier runs whose pages are still in the folder (from its ``manifest.json``)."""
+    try:
+        old = json.loads((Path(output_dir) / "manifest.json").read_text(encoding="utf-8"))
+        jobs = [j for j in old.get("jobs", []) if isinstance(j, dict)]
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [j for j in jobs if j.get("ok") and j.get("html")
+            and (Path(output_dir) / j["html"]).is_file()]
+
+
 def _html_path(job: Job) -> str:
     return f"{'reports' if job.kind == 'report' else 'analysis'}/{job.stem}.html"
 
@@ -487,7 +507,8 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
     from tqdm import tqdm
 
     from .load import load_data
-    from .site import write_index_page
+    from .site import (GLOSSARY_PAGE, WORKBOOK, site_nav, site_pages, write_glossary_page,
+                       write_index_page, write_workbook)
 
     if jobs_in_parallel < 1:
         raise LDIError(f"--jobs must be at least 1, got {jobs_in_parallel}")
@@ -518,10 +539,7 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         def one(job: Job) -> RunResult:
             src = NOTEBOOKS[job.notebook].path
             executed = staging / "notebooks" / f"{job.stem}.ipynb"
-            res = execute_notebook(src, executed, job.parameters, env=env)
-            if res.ok:
-                render_html(executed, staging / _html_path(job), job.title)
-            return res
+            return execute_notebook(src, executed, job.parameters, env=env)
 
         # Longest first (sensitivity, then the other analyses, then reports), so that no long
         # notebook starts last and leaves the other workers idle.
@@ -539,6 +557,25 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                     results[job.stem] = RunResult(job.stem, Path(), False, error=str(exc))
                 bar.update(1)
             bar.close()
+            # Render once every notebook has run, so each page's header links only pages that
+            # exist (this run's, and earlier runs' still in the folder).
+            site_jobs = [{"kind": j.kind, "ok": results[j.stem].ok, "html": _html_path(j),
+                          "title": j.title or NOTEBOOKS[j.notebook].title,
+                          "parameters": j.parameters, "output": j.stem} for j in jobs]
+            site_jobs += [j for j in _earlier_jobs(output_dir)
+                          if j["html"] not in {k["html"] for k in site_jobs}]
+            pages, regions = site_pages(site_jobs)
+
+            def render(job: Job) -> None:
+                page = _html_path(job)
+                render_html(staging / "notebooks" / f"{job.stem}.ipynb", staging / page,
+                            job.title, heading=_heading(job), nav=site_nav(page, pages, regions),
+                            page=page)
+
+            for fut in [pool.submit(render, j) for j in jobs if results[j.stem].ok]:
+                fut.result()
+            write_glossary_page(staging / GLOSSARY_PAGE,
+                                nav=site_nav(GLOSSARY_PAGE, pages, regions))
         except BaseException:
             # Interrupted (signal) or failed: end every notebook process and its kernel first,
             # so the worker threads return, then let the cleanup below remove the staging.
@@ -576,6 +613,10 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                         "rank_hi": int(intervals.loc[code, "rank_hi"])}
             manifest["jobs"].append(entry)
         shutil.rmtree(staging / ".cache", ignore_errors=True)  # private to this run
+        if write_workbook([(j.title or NOTEBOOKS[j.notebook].title,
+                            staging / "notebooks" / f"{j.stem}.ipynb")
+                           for j, r in zip(jobs, ordered) if r.ok], staging / WORKBOOK):
+            manifest["workbook"] = WORKBOOK
         merged = merge_manifest(output_dir, manifest)
         write_index_page(staging / "index.html", merged,
                          intervals=_intervals_from_jobs(merged["jobs"]))

@@ -439,7 +439,7 @@ def ishigami(x1: np.ndarray, x2: np.ndarray, x3: np.ndarray, a: float = 7.0, b: 
 
 def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str = "rank",
                     names: Mapping[str, str] | None = None,
-                    factor_labels: Mapping[str, str] | None = None, ncols: int = 4,
+                    factor_labels: Mapping[str, str] | None = None, ncols: int = 3,
                     max_label: int = 34):
     """Per-region bars: total index (light, with 95 % CI) and first-order index (dark) per factor.
 
@@ -475,8 +475,8 @@ def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str 
     # Row positions: each factor gets room for its label's lines (0.5 of a row per extra line).
     heights = [1.0 + 0.5 * (n - 1) for n in lines]
     y = np.cumsum([0.0] + heights[:-1]) + (np.asarray(heights) - 1.0) / 2
-    label_in = 0.065 * max(len(line) for t in flabels for line in t.splitlines()) + 0.3
-    panel_h = 0.28 * sum(heights) + 0.5
+    label_in = 0.09 * max(len(line) for t in flabels for line in t.splitlines()) + 0.3
+    panel_h = 0.36 * sum(heights) + 0.6
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols + label_in, panel_h * nrows + 1.2),
                              sharex=True, sharey=True, squeeze=False)
     for k, ax in enumerate(axes.flat):
@@ -492,14 +492,14 @@ def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str 
         label = names.get(units[k], units[k]) if names else units[k]
         if u["variance"].fillna(0).eq(0).all():
             label += " (rank never moves)"
-        ax.set_title(label, fontsize=9)
-        ax.set_yticks(y, flabels, fontsize=7)
+        ax.set_title(label, fontsize=11)
+        ax.set_yticks(y, flabels, fontsize=10)
         ax.tick_params(axis="y", labelleft=k % ncols == 0)  # labels once per row of panels
         ax.set_xlim(0, 1.05)
         ax.grid(axis="x", alpha=0.3)
     axes.flat[0].invert_yaxis()  # shared y: first factor at the top of every panel
     handles, leg_labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, leg_labels, fontsize=8, frameon=False, loc="upper right", ncols=2)
+    fig.legend(handles, leg_labels, fontsize=10, frameon=False, loc="upper right", ncols=2)
     fig.suptitle(title, x=0.02, ha="left")
     fig.supxlabel("Sobol' index: share of the variance of the region's " + output, fontsize=9)
     fig.tight_layout(rect=(0, 0.03, 1, 0.96))

@@ -18,7 +18,7 @@ table{border-collapse:collapse;width:100%;font-size:.95em} th,td{padding:.35em .
 border-bottom:1px solid #e5e5e5;text-align:left} th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .fail{color:#a40000} .note{color:#555;font-size:.9em} .grid{display:flex;gap:2em;flex-wrap:wrap}
-.grid>div{flex:1 1 380px} img{max-width:100%}
+.grid>div{flex:1 1 340px;min-width:0} img{max-width:100%}
 """
 
 
@@ -81,10 +81,10 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     except Exception as exc:  # noqa: BLE001 - the page must still link what did run
         ranks, img = {}, ""
         rank_note = f"<p class='fail'>Ranks could not be computed: {_e(exc)}</p>"
+    pages, regions = site_pages(jobs)
     parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>Local Digital Index workbench: reports</title>",
-        f"<style>{_CSS}</style></head><body>",
+        page_head("Local Digital Index workbench: reports"),
+        "<body>", site_nav("index.html", pages, regions), "<main>",
         "<h1>Local Digital Index workbench</h1>",
         f"<p>{_e(RECONSTRUCTION_NOTE)} Each region's rank is shown with its uncertainty in the "
         "reports; growth figures are scenarios with stated assumptions.</p>",
@@ -96,14 +96,15 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
             parts.append(f"<li class='fail'>{_e(j['notebook'])} [{_e(j['output'])}]{cell}: "
                          f"{_e(j['error'])}</li>")
         parts.append("</ul>")
-    parts.append("<div class='grid'><div><h2>Regional briefings</h2><table>"
+    parts.append("<div class='grid'><div><h2>Regional briefings</h2><div class='ldi-table'><table>"
                  "<tr><th>Region</th><th class='num'>Rank</th>"
                  + ("<th>Likely range (5th-95th percentile)</th>" if intervals is not None else "")
                  + "<th>Briefing</th></tr>")
     ordered = sorted(REGIONS, key=lambda r: (ranks.get(r.itl1_code, 99), r.name))
     for region in ordered:
         job = reports.get(region.name)
-        link = (f"<a href='{_e(job['html'])}'>read</a>" if job and job["ok"]
+        link = (f"<a href='{_e(job['html'])}'>{_e(region.name)} briefing</a>"
+                if job and job["ok"]
                 else ("<span class='fail'>failed</span>" if job else "not run"))
         if job:
             link += made_by(job)
@@ -118,9 +119,13 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
             rng = "<td>n/a</td>"
         parts.append(f"<tr><td>{_e(region.name)}</td><td class='num'>{rank_txt}</td>{rng}"
                      f"<td>{link}</td></tr>")
-    parts.append("</table></div>")
+    parts.append("</table></div></div>")
     if img:
-        parts.append(f"<div><h2>Ranks on the map</h2><img alt='Tile map of LDI ranks' "
+        by_rank = sorted((v, k) for k, v in ranks.items() if v == v)
+        names = {r.itl1_code: r.name for r in REGIONS}
+        alt = ("Hex map of the UK's nations and regions coloured by rank on the open index: "
+               + "; ".join(f"{int(v)} {names.get(k, k)}" for v, k in by_rank) + ".")
+        parts.append(f"<div><h2>Ranks on the map</h2><img alt='{_e(alt)}' "
                      f"src='data:image/png;base64,{img}'></div>")
     if intervals is not None and "n_samples" in getattr(intervals, "attrs", {}):
         from .uncertainty import share_phrase
@@ -142,7 +147,14 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
             parts.append(f"<li><a href='{_e(j['html'])}'>{_e(title)}</a>{made_by(j)}</li>")
         else:
             parts.append(f"<li class='fail'>{_e(title)}: failed{made_by(j)}</li>")
+    parts.append(f"<li><a href='{GLOSSARY_PAGE}'>Glossary: the terms of art used on these pages, "
+                 "in plain English</a></li>")
     parts.append("</ul>")
+    if manifest.get("workbook"):
+        parts.append(f"<h2>Download the numbers</h2><p>Every table of this run, one sheet per "
+                     f"table: <a href='{_e(manifest['workbook'])}' download>all figures of this "
+                     "run as an Excel workbook</a>. Each page also offers its own tables as CSV "
+                     "files.</p>")
     parts.append(
         f"<h2>About this run</h2><p class='note'>Run {_e(manifest['run_id'])}, code "
         f"{_e(manifest['git_commit'])}."
@@ -151,10 +163,296 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
         + " The full record (method specification, scenario, data "
         f"hashes, package versions, timings) is in <a href='manifest.json'>manifest.json</a>.</p>"
         f"<p class='note'>{_e(OGL_ATTRIBUTION)} Other sources and their licences are listed in "
-        "each report.</p></body></html>"
+        "each report.</p></main></body></html>"
     )
+    return _write_atomic(path, "\n".join(parts))
+
+
+def site_pages(jobs: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Analysis pages and regional briefings (in the fixed order of regions) that exist.
+
+    Parameters
+    ----------
+    jobs : list of dict
+        Manifest jobs (``kind``, ``ok``, ``html``, ``title``, ``parameters``).
+    """
+    pages = [{"html": j["html"], "title": j.get("title") or j["output"]}
+             for j in jobs if j.get("kind") == "analysis" and j.get("ok") and j.get("html")]
+    pages.sort(key=lambda p: p["html"])
+    by_area = {j["parameters"].get("area"): j["html"] for j in jobs
+               if j.get("kind") == "report" and j.get("ok") and j.get("html")}
+    regions = [(r.name, by_area[r.name]) for r in REGIONS if r.name in by_area]
+    return pages, regions
+
+
+# ---------------------------------------------------------------------------------------------
+# The reader site: shared style, a header on every page, the glossary
+# ---------------------------------------------------------------------------------------------
+
+#: Style added to every rendered page: a header, tables that scroll inside their own box on a
+#: phone, images that shrink to the screen, no monospace printouts.
+READER_CSS = """
+body.ldi-page{max-width:1100px;margin:0 auto}
+.ldi-nav{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:15px;
+background:#f4f6f8;border-bottom:1px solid #d0d7de;padding:.5em 1em;line-height:1.6;display:flex;
+flex-wrap:wrap;gap:.3em 1.2em} .ldi-nav .ldi-here{font-weight:600}
+.ldi-nav a,.jp-RenderedHTMLCommon a{color:#0645ad;text-decoration:underline}
+body .jp-RenderedHTMLCommon .ldi-table tr td,body .jp-RenderedHTMLCommon .ldi-table tr th{text-align:left;
+vertical-align:top} body .jp-RenderedHTMLCommon .ldi-table tr td.num{text-align:right}
+.ldi-nav details{display:inline} .ldi-nav summary{display:inline;cursor:pointer;color:#0645ad}
+.ldi-table,.jp-RenderedHTMLCommon .ldi-table{overflow-x:auto;max-width:100%}
+.ldi-table table{margin:0} .ldi-download{font-size:.9em;margin:.2em 0 1em}
+.jp-OutputArea-output{max-width:100%;overflow-x:auto} .jp-RenderedImage img{max-width:100%;height:auto}
+.jp-RenderedText pre,.ldi-text{white-space:pre-wrap;font-family:inherit}
+.ldi-bar{display:inline-block;width:120px;height:.8em;background:#eef0f3;position:relative;
+vertical-align:middle} .ldi-bar span{position:absolute;top:0;bottom:0;left:0;background:#3b6ea8}
+.ldi-bar i{position:absolute;top:-3px;bottom:-3px;width:2px;background:#111}
+@media (max-width:600px){.jp-Cell{padding:0 .3em}.ldi-nav{font-size:14px}
+.jp-RenderedHTMLCommon{padding-right:0}}
+"""
+
+#: Terms of art explained on the glossary page: anchor -> (term, words that find it, meaning).
+GLOSSARY: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "composite-index": ("Composite index", ("composite index",),
+                        "One score built by combining many indicators, here the average of the "
+                        "component scores."),
+    "component": ("Component", (), "One of the themes the index is built from (for example "
+                  "Digital Skills); each is the average of its indicators' scores."),
+    "proxy": ("Proxy indicator", ("proxies", "proxy"),
+              "A statistic that measures something related to what we want, not the thing "
+              "itself (for example exports per resident standing in for trade support)."),
+    "min-max": ("Min-max scale (0-100)", ("min-max",),
+                "Each indicator rescaled so that the lowest region scores 0 and the highest 100. "
+                "Scores are relative: they say how regions compare, not whether a target is met."),
+    "z-score": ("z-score", ("z-score",), "How many standard deviations a region is above or "
+                "below the average region."),
+    "goalposts": ("Goalposts", ("goalposts",), "A rescaling against fixed lower and upper "
+                  "reference values (the goalposts) instead of this year's lowest and highest "
+                  "region, so scores can be compared over time."),
+    "geometric-mean": ("Geometric mean", ("geometric mean",), "An average that multiplies "
+                       "scores instead of adding them, so a very weak component cannot be fully "
+                       "made up by a strong one."),
+    "copeland": ("Copeland (pairwise wins)", ("Copeland",), "A way to combine components by "
+                 "counting, for each pair of regions, on how many components one beats the "
+                 "other; the region that wins most pairwise contests ranks first."),
+    "winsorising": ("Winsorising", ("winsorising", "winsorise"), "Pulling the most extreme value "
+                    "of an indicator in to the next most extreme one, so one region does not "
+                    "squeeze everyone else's scores together."),
+    "skew-kurtosis": ("Skew and kurtosis", ("skewness", "skew", "kurtosis"),
+                      "Measures of how lopsided (skew) and how long-tailed (kurtosis) a set of "
+                      "values is; high values flag extreme regions."),
+    "imputation": ("Imputation", ("imputation",), "Filling in a missing value by a stated rule. "
+                   "The default here is not to impute: a missing value stays missing."),
+    "rank-interval": ("Likely range (5th-95th percentile)", ("likely range", "5th-95th percentile",
+                                                             "90% range"),
+                      "The ranks a region gets under 90% of the defensible methods sampled; the "
+                      "narrower it is, the more the rank is a finding rather than a method choice."),
+    "monte-carlo": ("Monte Carlo", ("Monte Carlo",), "Repeating a calculation many times with "
+                    "inputs drawn at random, to see how much the result can vary."),
+    "sobol": ("Sobol index (first-order and total)", ("total Sobol index", "Sobol' indices",
+                                                      "Sobol index", "Sobol'", "Sobol"),
+              "The share of the variation in a result (here a region's rank) due to one "
+              "assumption: alone (first order) or including its combinations with other "
+              "assumptions (total). 0 means the assumption does not matter; 1 that it explains "
+              "all the variation."),
+    "spearman": ("Spearman rank correlation", ("Spearman",), "How similar two orderings are: 1 "
+                 "means the same order, 0 no relation, -1 the reverse order."),
+    "cronbach": ("Cronbach's alpha", ("Cronbach's alpha", "Cronbach"), "How consistently a set "
+                 "of indicators moves together, from 0 to 1; 0.7 or more is the usual sign that "
+                 "they measure one thing."),
+    "pca": ("First principal component", ("first principal component", "principal component"),
+            "The single common pattern that explains the largest share of the variation across "
+            "a set of indicators; its loadings show how much each indicator shares in it."),
+    "gva": ("GVA (gross value added)", ("GVA",), "The value of the goods and services an area "
+            "produces, less what was used up producing them: the usual measure of the size of "
+            "a local economy."),
+    "discount-rate": ("Discount rate and present value", ("discount rate", "present value"),
+                      "A pound in the future is worth less than a pound today; discounting at a "
+                      "rate (the Green Book uses 3.5% a year) turns future sums into today's "
+                      "money, their present value."),
+    "newey-west": ("Newey-West standard errors", ("Newey-West",), "A way of measuring the "
+                   "uncertainty of a trend that allows one year's deviation from the trend to "
+                   "carry into the next."),
+    "hc3": ("HC3 (robust) standard errors", ("HC3", "heteroskedasticity-robust"),
+            "A way of measuring uncertainty that does not assume every region's figures are "
+            "equally noisy; suits small samples such as twelve regions."),
+    "beta-convergence": ("Beta convergence", ("beta convergence",), "Whether regions that "
+                         "started lower grew faster, so that they catch up."),
+    "sigma-convergence": ("Sigma convergence", ("sigma convergence",), "Whether the spread "
+                          "between regions has narrowed over time."),
+    "confidence-interval": ("Confidence interval", ("confidence interval", "95% CI"),
+                            "The range within which the true value plausibly lies, given the "
+                            "data; 95% is the usual level."),
+    "p-value": ("p-value", ("p-value",), "How surprising a result would be if there were no "
+                "real effect; below 0.05 is the usual sign that an effect is real."),
+    "itl1": ("ITL1 region", ("ITL1",), "The twelve nations and regions of the UK used in "
+             "official statistics (International Territorial Levels, level 1)."),
+}
+
+
+def _a(href: str, text: str, current: bool = False) -> str:
+    if current:
+        return f"<span class='ldi-here' aria-current='page'>{_e(text)}</span>"
+    return f"<a href='{_e(href)}'>{_e(text)}</a>"
+
+
+def site_nav(current: str, pages: list[dict], regions: list[tuple[str, str]]) -> str:
+    """The header of a page: back to the index, previous/next region, analysis pages, glossary.
+
+    Parameters
+    ----------
+    current : str
+        The page's path relative to the output folder (``reports/report_wales.html``).
+    pages : list of dict
+        Analysis pages as ``{"html": path, "title": text}`` (paths relative to the output folder).
+    regions : list of (name, path)
+        Regional briefings in their fixed order (only those that exist).
+
+    Returns
+    -------
+    str
+        A ``<nav>`` element; every text is escaped.
+    """
+    up = "../" * current.count("/")
+    parts = [f"<nav class='ldi-nav' aria-label='Site'>",
+             _a(up + "index.html", "All regions and reports (index)", current == "index.html")]
+    paths = [p for _, p in regions]
+    if current in paths:
+        i = paths.index(current)
+        if i > 0:
+            parts.append(_a(up + paths[i - 1], f"\u2190 Previous region: {regions[i - 1][0]}"))
+        if i < len(paths) - 1:
+            parts.append(_a(up + paths[i + 1], f"Next region: {regions[i + 1][0]} \u2192"))
+    if pages:
+        parts.append("<details><summary>Analysis pages</summary> "
+                     + " ".join(_a(up + p["html"], p["title"], p["html"] == current)
+                                for p in pages) + "</details>")
+    parts.append(_a(up + GLOSSARY_PAGE, "Glossary", current == GLOSSARY_PAGE))
+    parts.append("</nav>")
+    return "".join(parts)
+
+
+#: Where the glossary is written, relative to the output folder.
+GLOSSARY_PAGE = "glossary.html"
+
+
+def link_glossary_terms(markdown: str, prefix: str, seen: set[str]) -> str:
+    """Markdown with the first use on a page of each glossary term linked to its entry.
+
+    Parameters
+    ----------
+    markdown : str
+    prefix : str
+        Path from the page to the output folder (``"../"`` for pages in a sub-folder).
+    seen : set of str
+        Anchors already linked on this page (updated).
+    """
+    import re
+
+    for anchor, (_, words, _) in GLOSSARY.items():
+        if anchor in seen:
+            continue
+        for word in words:
+            pat = re.compile(r"(?<![\w\[/#-])(" + re.escape(word) + r")(?![\w\]])",
+                             re.IGNORECASE)
+            # never inside an existing link or code span
+            spans = [(m.start(), m.end()) for m in re.finditer(r"\[[^\]]*\]\([^)]*\)|`[^`]*`",
+                                                               markdown)]
+            m = next((m for m in pat.finditer(markdown)
+                      if not any(a <= m.start() < b for a, b in spans)), None)
+            if m:
+                markdown = (markdown[:m.start()] + f"[{m.group(1)}]({prefix}{GLOSSARY_PAGE}"
+                            f"#{anchor})" + markdown[m.end():])
+                seen.add(anchor)
+                break
+    return markdown
+
+
+def page_head(title: str) -> str:
+    """The ``<head>`` of a workbench page: charset, viewport, title, style (nothing external)."""
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{_e(title)}</title><style>{_CSS}{READER_CSS}</style></head>")
+
+
+def write_glossary_page(path: Path, nav: str = "") -> Path:
+    """Write the glossary: every term of art the pages use, in plain English (atomically)."""
+    rows = sorted(GLOSSARY.items(), key=lambda kv: kv[1][0].casefold())
+    body = "".join(f"<dt id='{_e(a)}'>{_e(term)}</dt><dd>{_e(text)}</dd>"
+                   for a, (term, _, text) in rows)
+    page = (page_head("Glossary: Local Digital Index workbench") + "<body>" + nav
+            + "<main><h1>Glossary</h1><p>The terms of art used on these pages, in plain "
+            "English.</p><dl class='ldi-glossary'>" + body + "</dl></main></body></html>")
+    return _write_atomic(path, page)
+
+
+def _write_atomic(path: Path, text: str) -> Path:
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text("\n".join(parts), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+#: The run's tables as one Excel workbook, relative to the output folder.
+WORKBOOK = "ldi_figures.xlsx"
+
+
+def workbook_tables(executed: list[tuple[str, Path]]) -> list[tuple[str, str, "object"]]:
+    """Every table the pages displayed, read from the executed notebooks' output metadata.
+
+    Parameters
+    ----------
+    executed : list of (page title, executed notebook path)
+
+    Returns
+    -------
+    list of (page title, table caption, DataFrame)
+    """
+    import nbformat
+    import pandas as pd
+
+    from .display import TABLE_KEY
+
+    found = []
+    for title, nb_path in executed:
+        nb = nbformat.read(nb_path, as_version=4)
+        for cell in nb.cells:
+            if "remove-cell" in cell.metadata.get("tags", []):
+                continue
+            for out in cell.get("outputs", []):
+                meta = (out.get("metadata") or {}).get(TABLE_KEY)
+                if meta and meta.get("csv"):
+                    df = pd.read_csv(io.StringIO(meta["csv"]), dtype=str, keep_default_na=False)
+                    found.append((title, meta.get("caption") or "", df))
+    return found
+
+
+def write_workbook(executed: list[tuple[str, Path]], path: Path) -> Path | None:
+    """Write every table of a run to one Excel workbook (a contents sheet, then one per table).
+
+    Numbers are written as numbers where the text is one; the file is written atomically.
+    Returns None when the run displayed no table.
+    """
+    import pandas as pd
+
+    tables = workbook_tables(executed)
+    if not tables:
+        return None
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}.xlsx")
+    contents, used = [], set()
+    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+        for k, (title, caption, df) in enumerate(tables, start=1):
+            sheet = f"T{k:03d}"
+            used.add(sheet)
+            contents.append({"sheet": sheet, "page": title, "table": caption})
+            num = df.apply(lambda col: pd.to_numeric(col.str.replace(",", ""), errors="coerce")
+                           .where(col != "", None) if col.str.replace(",", "")
+                           .str.fullmatch(r"-?\d+(\.\d+)?|").all() else col)
+            num.to_excel(xl, sheet_name=sheet, index=False)
+        pd.DataFrame(contents).to_excel(xl, sheet_name="Contents", index=False)
+        xl.book.move_sheet("Contents", offset=-len(tables))
     os.replace(tmp, path)
     return path

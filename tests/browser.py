@@ -51,3 +51,88 @@ def screenshot(page: Path, png: Path, size: str = "1100,1600") -> Path:
                  "--hide-scrollbars", page.resolve().as_uri()])
     assert proc.returncode == 0 and png.exists(), proc.stderr[-2000:]
     return png
+
+
+class Page:
+    """One headless Chromium tab driven over the DevTools protocol (``websocket-client``).
+
+    Records every request the page makes, so a test can check that nothing leaves the machine,
+    and evaluates JavaScript in the page (for layout measurements at a phone's width).
+    """
+
+    def __init__(self):
+        import json
+        import time
+
+        import websocket
+
+        exe = chromium_or_skip()
+        self._profile = tempfile.TemporaryDirectory()
+        self.proc = subprocess.Popen(
+            [exe, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
+             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file = Path(self._profile.name) / "DevToolsActivePort"
+        for _ in range(200):
+            if port_file.exists() and port_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        port = port_file.read_text().split()[0]
+        import urllib.request
+
+        for _ in range(100):
+            try:
+                tabs = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json",
+                                                         timeout=5).read())
+                tab = next(t for t in tabs if t.get("type") == "page")
+                break
+            except Exception:  # noqa: BLE001 - the browser is still starting
+                time.sleep(0.05)
+        self.ws = websocket.create_connection(tab["webSocketDebuggerUrl"], timeout=60,
+                                              suppress_origin=True)
+        self._id = 0
+        self.requests: list[str] = []
+        self._json = json
+        self.send("Network.enable")
+        self.send("Page.enable")
+
+    def send(self, method: str, **params):
+        """Send a command and return its result (recording request events on the way)."""
+        self._id += 1
+        self.ws.send(self._json.dumps({"id": self._id, "method": method, "params": params}))
+        while True:
+            msg = self._json.loads(self.ws.recv())
+            self._note(msg)
+            if msg.get("id") == self._id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+
+    def _note(self, msg: dict) -> None:
+        if msg.get("method") == "Network.requestWillBeSent":
+            self.requests.append(msg["params"]["request"]["url"])
+
+    def open(self, url: str, width: int, height: int = 900, mobile: bool = True) -> None:
+        """Load ``url`` in a viewport of ``width`` CSS pixels and wait for its load event."""
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=mobile)
+        self.requests = []
+        self.send("Page.navigate", url=url)
+        while True:
+            msg = self._json.loads(self.ws.recv())
+            self._note(msg)
+            if msg.get("method") == "Page.loadEventFired":
+                break
+
+    def js(self, expression: str):
+        """Evaluate a JavaScript expression in the page and return its (JSON) value."""
+        res = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        return res.get("result", {}).get("value")
+
+    def close(self) -> None:
+        """End the browser."""
+        try:
+            self.ws.close()
+        finally:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            self._profile.cleanup()

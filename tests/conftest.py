@@ -116,3 +116,25 @@ def fake_notebooks(tmp_path: Path, monkeypatch):
         return path
 
     return add
+
+
+@pytest.fixture(scope="session")
+def full_run(tmp_path_factory):
+    """One full ``ldi run`` (every analysis page and all twelve briefings), shared by the
+    end-to-end tests. ``LDI_TEST_RUN_DIR`` names the output folder of an existing run to check
+    instead (for working on the checks without waiting two minutes each time).
+
+    Returns
+    -------
+    (exit code, output folder)
+    """
+    import os
+
+    from ldi_helpers.cli import main
+
+    reuse = os.environ.get("LDI_TEST_RUN_DIR")
+    if reuse:
+        return 0, Path(reuse)
+    out = tmp_path_factory.mktemp("site")
+    code = main(["run", "--output-dir", str(out), "--quiet"])
+    return code, out

@@ -24,7 +24,7 @@ def test_gbp_formats():
     assert gbp(4_809_747_913.55) == "£4.8bn"
     assert gbp(640_400_942.76) == "£640.4m"
     assert gbp(1945) == "£1,945"
-    assert gbp(1945.5) == "£1,945.50"
+    assert gbp(1945.5) == "£1,946"  # whole pounds from £100: never £384.50 beside £1,561
 
 
 def test_gva_position_north_east_matches_published_table(data):

@@ -24,10 +24,9 @@ CODE_INPUT = re.compile(r'class="[^"]*(jp-InputArea-editor|jp-CodeMirrorEditor|h
 
 
 @pytest.fixture(scope="module")
-def report_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    code = main(["report", "--area", "North East", "--output-dir", str(out), "--quiet"])
-    return code, out
+def report_run(full_run):
+    """The session's full run (conftest), which includes the North East briefing."""
+    return full_run
 
 
 def test_report_command_succeeds_and_publishes(report_run):
@@ -65,8 +64,9 @@ def test_report_html_has_headline_rank_and_no_code(report_run):
 def test_manifest_records_the_run(report_run):
     _, out = report_run
     man = json.loads((out / "manifest.json").read_text())
-    assert man["jobs"][0]["ok"] is True
-    assert man["jobs"][0]["parameters"] == {"area": "North East"}
+    ne = next(j for j in man["jobs"] if j["kind"] == "report"
+              and j["parameters"]["area"] == "North East")
+    assert ne["ok"] is True and ne["parameters"] == {"area": "North East"}
     assert set(man["data_sha256"]) >= {"indicator_values.csv", "indicators.csv", "areas.csv"}
     assert all(len(h) == 64 for h in man["data_sha256"].values())
     assert man["packages"]["pandas"] and man["git_commit"]
