@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import curate_els
 from .curate_common import (
-    OGL, OGL_ATTRIBUTION, Indicator, Source, raw_error, read_csv_checked, rel, require_file,
+    OGL, OGL_ATTRIBUTION, Indicator, Source, period_from_iso, raw_error, read_csv_checked, rel, require_file,
     source_commit, to_number, values_frame,
 )
 from .errors import DataValidationError
@@ -41,9 +41,6 @@ LOOKUP = Path("Care_Entries_Data/Data/Raw/Local_Authority_District_(April_2023)_
               "to_ITL2_to_ITL1_(January_2021)Lookup.csv")
 HEXJSON = Path("hexmaps/maps/uk-local-authority-districts-2023.hexjson")
 
-RELEASE_LAD = "ONS regional GVA(B) by industry: local authorities by ITL1 region, April 2025"
-RELEASE_LAD_POP = ("ONS population estimates by local authority, as used by the April 2025 "
-                   "regional accounts release")
 
 #: Prefixes of district codes (GSS): English unitary, non-metropolitan, metropolitan, London
 #: boroughs; Welsh unitary; Scottish council areas; Northern Ireland districts.
@@ -419,8 +416,6 @@ def read_els_lad(raw_dir: Path, folder: str, label: str, unit: str, lads: set[st
             code = LAD24_TO_LAD23[code]
         if r.unit != unit:
             raise raw_error(path, f"expected unit {unit!r} for {label!r}, found {r.unit!r}")
-        from .curate_common import period_from_iso
-
         period, _year = period_from_iso(r.period, path)
         if (code, period) in seen:
             raise raw_error(path, f"expected one row per district and period, found two for "
