@@ -15,7 +15,9 @@ Readers live in one module per source family:
   population by age, Internet users 2020, hex tiles;
 - :mod:`ldi_helpers.curate_beis`: Nesta beis-indicators NUTS2 files (HE-BCI, UKRI, Innovate UK,
   Crunchbase) summed to ITL1;
-- :mod:`ldi_helpers.curate_published`: techUK's published 2023 figures and the Lloyds CDI 2018 table.
+- :mod:`ldi_helpers.curate_published`: techUK's published 2023 figures and the Lloyds CDI 2018 table;
+- :mod:`ldi_helpers.curate_lad`: the district edition (361 local authority districts), written to
+  ``<out>/editions/lad/`` by the same build.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import curate_beis, curate_decisions, curate_els, curate_ons, curate_published
+from . import curate_beis, curate_decisions, curate_els, curate_lad, curate_ons, curate_published
 from .components import COMPONENTS, CONTEXT
 from .curate_common import (
     AREA_NAME, OGL_ATTRIBUTION, Indicator, Source, raw_error,
@@ -355,16 +357,21 @@ def build_tables(raw_dir: Path, shared_dir: Path) -> dict[str, pd.DataFrame | st
     }
 
 
-def _write(tables: dict[str, pd.DataFrame | str], folder: Path) -> None:
-    """Write the outputs deterministically (UTF-8, ``\\n``, repr floats, no index)."""
+def _write(tables: dict[str, pd.DataFrame | str], folder: Path,
+           columns: dict[str, list[str]] | None = None) -> None:
+    """Write the outputs deterministically (UTF-8, ``\\n``, repr floats, no index).
+
+    ``columns`` overrides the contract's columns for some files (the district edition's
+    ``areas.csv``)."""
+    columns = {**COLUMNS, **(columns or {})}
     for name, content in tables.items():
         path = folder / name
         if isinstance(content, str):
             path.write_text(content, encoding="utf-8", newline="\n")
             continue
-        if list(content.columns) != COLUMNS[name]:
+        if list(content.columns) != columns[name]:
             raise DataValidationError(f"{name}: built columns {list(content.columns)} differ from "
-                                      f"the contract {COLUMNS[name]}")
+                                      f"the contract {columns[name]}")
         content.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
@@ -406,16 +413,26 @@ def build_data(raw_dir: Path, out_dir: Path, shared_dir: Path | None = None) -> 
     out_dir = Path(out_dir).resolve()
     shared_dir = Path(shared_dir).resolve() if shared_dir is not None else raw_dir.parent
     tables = build_tables(raw_dir, shared_dir)
+    lad_tables = curate_lad.build_lad_tables(raw_dir, shared_dir)
+    tables[DATA_LOG] = tables[DATA_LOG] + curate_lad.itl1_log_section(lad_tables)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-build-", dir=out_dir.parent))
     try:
         _write(tables, tmp)
         _validate(tmp)
+        (tmp / curate_lad.LAD_SUBDIR).mkdir(parents=True)
+        _write(lad_tables, tmp / curate_lad.LAD_SUBDIR, curate_lad.COLUMNS)
+        _validate(tmp / curate_lad.LAD_SUBDIR)
         out_dir.mkdir(exist_ok=True)
+        (out_dir / curate_lad.LAD_SUBDIR).mkdir(parents=True, exist_ok=True)
         written = {}
         for name in tables:
             os.replace(tmp / name, out_dir / name)
             written[name] = out_dir / name
+        for name in lad_tables:
+            rel_name = (curate_lad.LAD_SUBDIR / name).as_posix()
+            os.replace(tmp / rel_name, out_dir / rel_name)
+            written[rel_name] = out_dir / rel_name
         return written
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -54,6 +54,24 @@ def test_rebuild_reproduces_committed_file_byte_for_byte(rebuilt, name):
         f"data/{name} differs from a rebuild: run `ldi data build` and commit the result")
 
 
+LAD_FILES = ("areas.csv", "framework.csv", "indicators.csv", "indicator_values.csv",
+             "sources.csv", "edition.yaml", "DATA_LOG.md")
+
+
+@needs_raw
+@pytest.mark.parametrize("name", LAD_FILES)
+def test_rebuild_reproduces_district_edition_byte_for_byte(rebuilt, name):
+    got = (rebuilt / "editions" / "lad" / name).read_bytes()
+    assert got == (DATA / "editions" / "lad" / name).read_bytes(), (
+        f"data/editions/lad/{name} differs from a rebuild: run `ldi data build` and commit it")
+
+
+@needs_raw
+def test_rebuild_writes_only_the_two_editions(rebuilt):
+    assert sorted(p.name for p in (rebuilt / "editions").iterdir()) == ["lad"]
+    assert sorted(p.name for p in (rebuilt / "editions" / "lad").iterdir()) == sorted(LAD_FILES)
+
+
 @needs_raw
 def test_rebuild_leaves_no_temporary_folder(rebuilt):
     assert [p.name for p in rebuilt.parent.iterdir()] == ["data"]
