@@ -440,7 +440,8 @@ def plot_state(explorer: Explorer, frame: pd.DataFrame, intervals: pd.DataFrame 
         ax = axes.pop(0)
         plot_rank_intervals(intervals, "Rank and its 5-95% interval (remaining choices)",
                             source, ax=ax)
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, fontsize=7,
+                  frameon=False)
     if tiles:
         ax = axes.pop(0)
         plot_tile_map(frame["score"], "Score on the map", "score", source, ax=ax,
@@ -532,7 +533,7 @@ def svg_hex_map(frame: pd.DataFrame, areas: pd.DataFrame) -> str:
     for row in t.itertuples():
         q, r = int(row.tile_q), int(row.tile_r)
         pos[row.area_code] = ((q + (0.5 if r % 2 else 0.0)) * size * 1.732,
-                              r * size * 1.5)
+                              -r * size * 1.5)      # larger tile_r is further north (up)
     xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
     ox, oy = size * 1.2 - min(xs), size * 1.2 - min(ys)
     width, height = max(xs) - min(xs) + 2.4 * size, max(ys) - min(ys) + 2.4 * size
