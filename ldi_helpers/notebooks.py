@@ -67,6 +67,9 @@ NOTEBOOKS: dict[str, NotebookInfo] = {
                      "Digital GVA per person and growth scenarios"),
         NotebookInfo("regional_report", "50_regional_report.ipynb", "Regional briefing",
                      "policy managers and MPs"),
+        # interactive (ipywidgets): never one of `ldi run`'s jobs (see default_runs)
+        NotebookInfo("methodology_explorer", "60_methodology_explorer.ipynb",
+                     "Methodology explorer", "researchers in JupyterLab"),
     )
 }
 
