@@ -224,7 +224,8 @@ def upper_method(composite_aggregation: str, is_root: bool) -> str:
     return composite_aggregation
 
 
-def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: str):
+def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: str,
+          power: float = 2.0):
     """Aggregate component scores up the framework to the index.
 
     Parameters
@@ -235,6 +236,8 @@ def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: st
     upper : sequence of UpperLevel
         The levels above the components (:meth:`Framework.upper_levels`); the last is the root.
     composite_aggregation : str
+    power : float
+        ``p`` of the generalised mean (``spec.generalised_mean_power``).
 
     Returns
     -------
@@ -246,7 +249,7 @@ def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: st
     vals, w = comp, w_comp
     levels = []
     if not upper:
-        out = aggregate(vals, w, composite_aggregation)
+        out = aggregate(vals, w, composite_aggregation, power)
         return out, [out[..., None]]
     for k, lvl in enumerate(upper):
         if k > 0:
@@ -255,9 +258,9 @@ def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: st
         root = k == len(upper) - 1
         method = upper_method(composite_aggregation, root)
         if root:
-            out = aggregate(vals, w, method)[..., None]
+            out = aggregate(vals, w, method, power)[..., None]
         else:
-            out = aggregate_groups(vals, w, lvl.child_index, len(lvl.ids), method)
+            out = aggregate_groups(vals, w, lvl.child_index, len(lvl.ids), method, power)
         levels.append(out)
         vals = out
     return vals[..., 0], levels
@@ -265,18 +268,19 @@ def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: st
 
 def combine(z: np.ndarray, w_ind: np.ndarray, w_comp: np.ndarray, comp_index: np.ndarray,
             n_components: int, component_aggregation: str, composite_aggregation: str,
-            upper=()):
+            upper=(), power: float = 2.0):
     """Aggregate scores ``z`` (``(A, I)``) into component scores, every level above and the index.
 
     ``w_ind`` (``(I,)``) must sum to 1 within each component and ``w_comp`` (``(C,)``) within each
-    component's parent. Returns ``(component_scores (A, C), composite (A,), levels)`` where
+    component's parent; ``power`` is ``p`` of the generalised mean. Returns
+    ``(component_scores (A, C), composite (A,), levels)`` where
     ``levels`` lists the scores of the levels above the components (see :func:`climb`).
     :func:`ldi_helpers.batch.evaluate_batch` applies the same rules to many samples at once with
     its own batched arithmetic; tests/test_batch.py checks the two agree.
     """
     comp = aggregate_components(z, np.atleast_2d(w_ind), comp_index, n_components,
-                                component_aggregation)[0]
-    composite, levels = climb(comp, w_comp, upper, composite_aggregation)
+                                component_aggregation, power)[0]
+    composite, levels = climb(comp, w_comp, upper, composite_aggregation, power)
     return comp, composite, levels
 
 
@@ -508,7 +512,7 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
     log += wn + cn
     comp, composite, levels = combine(z, w_ind, w_comp, st.comp_index, len(st.components),
                                       spec.component_aggregation, spec.composite_aggregation,
-                                      st.upper)
+                                      st.upper, spec.generalised_mean_power)
     ranks = rank_scores(composite, spec.rank_ties)
     agg_ids = list(st.components) + [a for lvl in st.upper for a in lvl.ids]
     if not st.upper:

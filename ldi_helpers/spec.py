@@ -41,10 +41,12 @@ INDICATOR_WEIGHTINGS: tuple[str, ...] = ("framework", "equal", "custom", "pca")
 COMPONENT_WEIGHTINGS: tuple[str, ...] = ("framework", "equal", "custom")
 #: Aggregation rules of indicators into a component score (see :mod:`ldi_helpers.aggregate`).
 #: Copeland is not offered at this level: it returns an ordinal score (wins minus losses) that is
-#: not meaningful to aggregate again.
-COMPONENT_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric")
+#: not meaningful to aggregate again. New rules are appended (the position is the batch engine's
+#: integer code, :data:`ldi_helpers.batch.CHOICE_TABLES`).
+COMPONENT_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric", "harmonic", "generalised")
 #: Aggregation rules of component scores into the composite.
-COMPOSITE_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric", "copeland")
+COMPOSITE_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric", "copeland", "harmonic",
+                                           "generalised")
 #: Tie rules for ranks (as in :meth:`pandas.Series.rank`); rank 1 is the best area.
 RANK_TIES: tuple[str, ...] = ("min", "max", "average", "dense")
 #: What to do with near-duplicate indicator pairs (two measures of one concept, see
@@ -198,6 +200,11 @@ class MethodSpec:
         levels between the components and the index, every level above the components uses it
         too, except that Copeland (an ordinal count) is used only for the index itself and the
         levels below it use the arithmetic mean.
+    generalised_mean_power : float
+        Power ``p`` of the ``generalised`` aggregation (either level), the weighted power mean
+        ``(sum w x^p / sum w)^(1/p)`` taken on the floor-1 scale like the geometric mean
+        (:mod:`ldi_helpers.aggregate`). Default 2 (quadratic mean, rewards high scores); 1 =
+        arithmetic, 0 = geometric, -1 = harmonic; ``|p| <= 20``. Unused by the other rules.
     rank_ties : str
         One of :data:`RANK_TIES`; scores equal within the score tolerance
         (:func:`ldi_helpers.aggregate.scores_tie`: 1e-9 absolute plus 1e-9 relative) are ties.
@@ -225,6 +232,7 @@ class MethodSpec:
     component_weights: tuple[tuple[str, float], ...] = ()
     component_aggregation: str = "arithmetic"
     composite_aggregation: str = "arithmetic"
+    generalised_mean_power: float = 2.0
     rank_ties: str = "min"
 
     def __post_init__(self) -> None:
@@ -294,6 +302,12 @@ class MethodSpec:
                                 f"{getattr(self, kind)!r}; set {kind}: custom to use them")
         _choice("component_aggregation", self.component_aggregation, COMPONENT_AGGREGATIONS)
         _choice("composite_aggregation", self.composite_aggregation, COMPOSITE_AGGREGATIONS)
+        p = self.generalised_mean_power
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not math.isfinite(p) \
+                or abs(p) > 20:
+            raise SpecError(f"spec field 'generalised_mean_power' must be a number between -20 "
+                            f"and 20 (e.g. 2 for the quadratic mean), got {p!r}")
+        s(self, "generalised_mean_power", float(p))
         _choice("rank_ties", self.rank_ties, RANK_TIES)
 
     # ------------------------------------------------------------------ conversions
@@ -443,6 +457,11 @@ class MethodSpec:
         aggregation = {"arithmetic": "arithmetic mean",
                        "geometric": "geometric mean (taken on scores raised so the lowest is at "
                                     "least 1, i.e. 1-101 for 0-100 scores, then shifted back)",
+                       "harmonic": "harmonic mean (taken on scores raised so the lowest is at "
+                                   "least 1, then shifted back; a low score weighs more)",
+                       "generalised": f"generalised mean with power "
+                                      f"{self.generalised_mean_power:g} (taken on scores raised "
+                                      "so the lowest is at least 1, then shifted back)",
                        "copeland": "Copeland (pairwise wins and losses)"}
         ties = {"min": "tied regions share the better rank",
                 "max": "tied regions share the worse rank",

@@ -38,7 +38,9 @@ def prepared(data):
 def test_code_tables_are_the_spec_choices():
     assert CHOICE_TABLES["normalisation"] == NORMALISATIONS
     assert CHOICE_TABLES["normalisation"][0] == "minmax"
-    assert CHOICE_TABLES["composite_aggregation"] == ("arithmetic", "geometric", "copeland")
+    assert CHOICE_TABLES["composite_aggregation"] == COMPOSITE_AGGREGATIONS
+    # new rules are appended: the codes of the older ones keep their meaning
+    assert CHOICE_TABLES["composite_aggregation"][:3] == ("arithmetic", "geometric", "copeland")
 
 
 def test_prepared_shapes(prepared):
