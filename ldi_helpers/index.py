@@ -488,11 +488,18 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
         elif r.action == "log":
             log.append(("treat", ind, f"logarithmic transform applied; skewness "
                         f"{r.skew_before:.2f} to {r.skew_after:.2f}"))
+        elif r.action == "boxcox":
+            log.append(("treat", ind, f"Box-Cox transform applied (lambda {r.boxcox_lambda:.3g} "
+                        "by maximum likelihood"
+                        + (f", values first shifted by {r.boxcox_shift:.6g} so the smallest is 1"
+                           if r.boxcox_shift else "")
+                        + f"; order of the areas kept); skewness {r.skew_before:.2f} to "
+                        f"{r.skew_after:.2f}"))
         elif r.flagged:
             log.append(("treat", ind, f"flagged as skewed (skewness {r.skew_before:.2f}, kurtosis "
                         f"{r.kurtosis_before:.2f}) but not treated (outlier treatment: "
                         f"{_METHOD_WORDS.get(spec.treatment, spec.treatment)})"))
-        if r.still_flagged and r.action in ("winsorised", "log"):
+        if r.still_flagged and r.action in ("winsorised", "log", "boxcox"):
             log.append(("treat", ind, "still skewed after treatment"))
     if spec.normalisation == "goalposts" and spec.treatment != "none":
         log.append(("treat", "all", "goalposts normalisation reads the untreated values; the "

@@ -30,7 +30,7 @@ IMPUTATIONS: tuple[str, ...] = (
     "none", "indicator_mean", "indicator_median", "group_mean", "component_mean", "component_median",
 )
 #: Outlier treatments (see :mod:`ldi_helpers.treat`).
-TREATMENTS: tuple[str, ...] = ("none", "winsorise", "log")
+TREATMENTS: tuple[str, ...] = ("none", "winsorise", "log", "boxcox")
 #: Normalisations (see :mod:`ldi_helpers.normalise`).
 NORMALISATIONS: tuple[str, ...] = ("minmax", "zscore", "rank", "distance_to_median", "goalposts")
 #: Weighting schemes for indicators within a component (see :mod:`ldi_helpers.weights`):
@@ -446,7 +446,9 @@ class MethodSpec:
                                 "of the component)",
         }
         treatment = {"none": "none", "winsorise": "winsorise (extreme values pulled in)",
-                     "log": "logarithmic transform"}
+                     "log": "logarithmic transform",
+                     "boxcox": "Box-Cox transform (power chosen by maximum likelihood; order of "
+                               "the regions kept)"}
         normalisation = {
             "minmax": "min-max 0-100 (best region 100, worst 0)",
             "zscore": "z-score (distance from the average in standard deviations)",
@@ -501,9 +503,11 @@ class MethodSpec:
             f"Imputation       : {imputation.get(self.imputation, self.imputation)}",
             f"Outliers         : {treatment.get(self.treatment, self.treatment)}"
             + (f", when skewness is above {self.skew_threshold:g} (either direction) and "
-               f"kurtosis above {self.kurtosis_threshold:g}; at most {self.max_winsorised} "
+               f"kurtosis above {self.kurtosis_threshold:g}"
+               if self.treatment != "none" else "")
+            + (f"; at most {self.max_winsorised} "
                f"{'value' if self.max_winsorised == 1 else 'values'} changed per indicator"
-               if self.treatment != "none" else ""),
+               if self.treatment in ("winsorise", "log") else ""),
             f"Normalisation    : {normalisation.get(self.normalisation, self.normalisation)}",
             f"Indicator weights: {iw.get(self.indicator_weighting, self.indicator_weighting)}"
             + (f" ({listing(((k, weight(w)) for k, w in self.indicator_weights), ind)}; "

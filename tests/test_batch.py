@@ -46,8 +46,8 @@ def test_code_tables_are_the_spec_choices():
 def test_prepared_shapes(prepared):
     a, i, c = prepared.shape
     assert (a, i, c) == (12, 5, 3)
-    assert prepared.scores.shape == (6, 3, 5, 12, 5)
-    assert prepared.pca_indicator_weights.shape == (6, 3, 5)
+    assert prepared.scores.shape == (6, 4, 5, 12, 5)       # 4 treatments (Box-Cox added)
+    assert prepared.pca_indicator_weights.shape == (6, 4, 5)
 
 
 def test_agrees_with_build_index_on_variants(data, prepared):
