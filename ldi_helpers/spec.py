@@ -494,6 +494,20 @@ class MethodSpec:
                                   "near-identical pair is used)",
                "keep_both": "both measures of each near-identical pair kept (the concept "
                             "counts twice)"}
+        own = []
+        if data is not None:
+            meta = data.indicators
+            for col, words, kind in (("normalisation", normalisation, "normalisation"),
+                                     ("treatment", treatment, "outlier treatment")):
+                if col not in meta.columns:
+                    continue
+                for i, v in zip(meta["indicator_id"], meta[col]):
+                    if isinstance(v, str) and v.strip():
+                        w = words.get(v.strip(), v.strip()).split(" (")[0]
+                        own.append(f"{ind(i)}: {w} ({kind})")
+        if own:
+            lines.append("Own methods      : " + "; ".join(own) + " - set for these indicators "
+                         "in the edition, whatever the choices below")
         lines += [
             f"Proxy indicators : {'excluded' if self.exclude_proxies else 'included'}",
             f"Near-duplicates  : {dup[self.near_duplicates]}",
