@@ -31,6 +31,7 @@ applies the direction.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -167,9 +168,24 @@ def boxcox_transform(x: np.ndarray) -> tuple[np.ndarray, float, float]:
     lo = v[ok].min()
     shift = float(1.0 - lo) if lo <= 0 else 0.0
     y = v[ok] - lo + 1.0 if lo <= 0 else v[ok]          # the smallest value becomes exactly 1
+    lmbda = _boxcox_lambda(np.ascontiguousarray(y, dtype=float).tobytes())
     out = np.full_like(v, np.nan)
-    out[ok], lmbda = stats.boxcox(y)
-    return out, float(lmbda), shift
+    out[ok] = stats.boxcox(y, lmbda=lmbda)
+    return out, lmbda, shift
+
+
+@functools.lru_cache(maxsize=8192)
+def _boxcox_lambda(y_bytes: bytes) -> float:
+    """Maximum-likelihood Box-Cox ``lambda`` of the positive values packed in ``y_bytes``.
+
+    :func:`scipy.stats.boxcox` estimates it with a numerical optimiser (about 15 ms a call);
+    the batch engine and the uncertainty analysis transform the same columns many times (every
+    imputation option of a complete column, every sample's stage), so the estimate is cached by
+    the exact values (a pure function of them).
+    """
+    from scipy import stats
+
+    return float(stats.boxcox(np.frombuffer(y_bytes, dtype=float))[1])
 
 
 def treat(x: np.ndarray, method: str, skew_threshold: float = 2.0,
