@@ -507,7 +507,8 @@ class IndexResult:
 
 
 #: Build steps in words, for the reader version of the log (:meth:`IndexResult.log_table`).
-STEP_NAMES = {"screen": "Coverage screening", "impute": "Filling in missing values",
+STEP_NAMES = {"denominate": "Denomination", "screen": "Coverage screening",
+              "impute": "Filling in missing values",
               "treat": "Outlier treatment", "normalise": "Normalisation",
               "aggregate": "Combining indicators"}
 

@@ -135,6 +135,42 @@ def _weights(name: str, value: Any) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
+def _denominators(value: Any) -> tuple[tuple[str, str, float], ...]:
+    """``{indicator: denominator}`` or ``{indicator: [denominator, scale]}`` (or triples) ->
+    sorted tuple of ``(indicator, denominator, scale)``."""
+    fix = ("write it as {indicator_id: context_indicator_id} or "
+           "{indicator_id: [context_indicator_id, scale]}")
+    out = []
+    for p in _pairs("denominators", value):
+        if len(p) == 2:
+            k, d = p
+            scale = 1.0
+            if isinstance(d, (list, tuple)):
+                if len(d) not in (1, 2):
+                    raise SpecError(f"spec field 'denominators' has an entry {p!r}; {fix}")
+                d, scale = d[0], (d[1] if len(d) == 2 else 1.0)
+        elif len(p) == 3:
+            k, d, scale = p
+        else:
+            raise SpecError(f"spec field 'denominators' has an entry {p!r}; {fix}")
+        if not isinstance(d, str) or not d:
+            raise SpecError(f"spec field 'denominators': {k!r} needs a denominator indicator id, "
+                            f"got {d!r}; {fix}")
+        try:
+            scale = float(scale)
+        except (TypeError, ValueError):
+            raise SpecError(f"spec field 'denominators': scale of {k!r} must be a number, got "
+                            f"{scale!r}; {fix}") from None
+        if not math.isfinite(scale) or scale <= 0:
+            raise SpecError(f"spec field 'denominators': scale of {k!r} must be finite and > 0, "
+                            f"got {scale}")
+        if d == k:
+            raise SpecError(f"spec field 'denominators': {k!r} cannot be its own denominator; "
+                            "name a context indicator such as population")
+        out.append((k, d, scale))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     """A complete, validated methodology for one build of the index.
@@ -157,6 +193,15 @@ class MethodSpec:
         (:data:`ldi_helpers.coherence.DEFAULT_ALTERNATIVES`, both selected), ``keep_one`` leaves
         the alternative out, ``use_alternative`` leaves the default measure out, ``keep_both``
         keeps both.
+    denominators : tuple of (indicator_id, denominator_id, scale)
+        Denomination (step 2): the indicator's value is divided by the value of the denominator,
+        a ``context`` indicator of the data (e.g. population), for the same area and period,
+        then multiplied by ``scale``: ``value / denominator * scale``, in the indicator's unit
+        per ``1/scale`` of the denominator's unit. If the denominator has no value at that
+        period, its latest earlier period is used (logged). Accepts a mapping
+        ``{indicator_id: denominator_id}`` (scale 1) or ``{indicator_id: [denominator_id,
+        scale]}``, e.g. ``{"berd_total_gbp_million": ["population", 1e6]}`` (pounds per
+        person). Goalposts of a denominated indicator are in the denominated unit.
     periods : tuple of (indicator_id, period)
         Period overrides; an indicator not listed uses its ``default_period``. Accepts a dict.
     geography : str or None
@@ -215,6 +260,7 @@ class MethodSpec:
     components: tuple[str, ...] | None = None
     exclude_proxies: bool = False
     near_duplicates: str = "keep_one"
+    denominators: tuple[tuple[str, str, float], ...] = ()
     periods: tuple[tuple[str, str], ...] = ()
     geography: str | None = None
     indicator_coverage: float = 0.65
@@ -253,6 +299,7 @@ class MethodSpec:
             raise SpecError(f"spec field 'exclude_proxies' must be true or false, "
                             f"got {self.exclude_proxies!r}")
         _choice("near_duplicates", self.near_duplicates, NEAR_DUPLICATES)
+        s(self, "denominators", _denominators(self.denominators))
         periods = _pairs("periods", self.periods)
         for p in periods:
             if len(p) != 2 or not isinstance(p[1], str):
@@ -323,6 +370,8 @@ class MethodSpec:
             v = getattr(self, name)
             if name in ("periods", "indicator_weights", "component_weights"):
                 v = {k: w for k, w in v}
+            elif name == "denominators":
+                v = {k: [d, scale] for k, d, scale in v}
             elif name == "goalposts":
                 v = {k: [lo, hi] for k, lo, hi in v}
             elif isinstance(v, tuple):
@@ -478,6 +527,11 @@ class MethodSpec:
         ]
         if self.exclude_indicators:
             lines.append(f"Excluded         : {', '.join(map(ind, self.exclude_indicators))}")
+        if self.denominators:
+            lines.append("Denominators     : " + "; ".join(
+                f"{ind(k)} divided by {ind(d)}" + (f" (x {sc:g})" if sc != 1 else "")
+                for k, d, sc in self.denominators)
+                + " - same area and period, else the denominator's latest earlier period")
         if self.components is not None:
             lines.append(f"Components       : {', '.join(map(comp, self.components))}")
         def fw_text(kind: str) -> str:
