@@ -16,6 +16,16 @@ inputs all have weight 0, gets ``NaN``.
   continuous function of the data (it falls smoothly to 0 as ``m`` rises to 1), so the result
   never jumps, and the same rule applies in every build and every Monte Carlo sample. The result
   stays on the input scale, and the geometric mean of equal values is that value.
+- ``harmonic``: weighted harmonic mean ``sum(w) / sum(w / x)``; less compensatory than the
+  geometric mean (a low score weighs more). Taken on the same floor-1 scale as the geometric mean
+  (same shift ``s``), so it is continuous in the data and defined for scores of 0.
+- ``generalised``: weighted power (generalised) mean ``(sum(w x^p) / sum(w))^(1/p)`` with the
+  power ``p`` of the spec (``generalised_mean_power``, default 2), on the same floor-1 scale for
+  every ``p`` (the shift is needed for ``p <= 0`` and for negative scores such as z-scores; it
+  cancels exactly for ``p = 1``). ``p = 1`` is the arithmetic mean, ``p -> 0`` the geometric mean
+  (``p = 0`` is computed as the geometric mean), ``p = -1`` the harmonic mean; ``p > 1`` rewards
+  high scores more than the arithmetic mean does. ``|p|`` is limited to :data:`MAX_POWER` so that
+  ``x^p`` stays within floating-point range on 0-100 scores.
 - ``copeland``: non-compensatory outranking. For each pair of areas ``a, b`` the weighted
   majority ``D[a, b] = sum_k w_k * sign_tol(v[a, k] - v[b, k])`` over inputs both have, where
   ``sign_tol`` is 0 when the two values tie within the score tolerance (below); ``a`` beats ``b``
@@ -44,6 +54,11 @@ SCORE_ATOL = 1e-9
 SCORE_RTOL = 1e-9
 #: The geometric mean is taken on values shifted so the block minimum is at least this.
 GEOMETRIC_FLOOR = 1.0
+#: Largest ``|p|`` allowed for the generalised (power) mean (``101 ** 20`` is about 1e40, far
+#: inside floating-point range; larger powers gain nothing over the maximum / minimum).
+MAX_POWER = 20.0
+#: Default power of the generalised mean (the quadratic mean).
+DEFAULT_POWER = 2.0
 
 
 def score_tolerance(a, b) -> np.ndarray:
@@ -120,6 +135,61 @@ def weighted_geometric(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where(ok, out, np.nan)
 
 
+def _power_values(x: np.ndarray, method: str, power: float) -> np.ndarray:
+    """The values the floor-1 means weight-average: ``log x`` (geometric, or generalised with
+    ``p = 0``), ``1 / x`` (harmonic), ``x ** p`` (generalised). ``x`` is already shifted (>= 1)."""
+    if method == "geometric" or (method == "generalised" and power == 0):
+        return np.log(x)
+    if method == "harmonic":
+        return 1.0 / x
+    return x ** power
+
+
+def _power_back(m: np.ndarray, method: str, power: float) -> np.ndarray:
+    """Inverse of :func:`_power_values` applied to a weighted mean ``m`` of those values."""
+    if method == "geometric" or (method == "generalised" and power == 0):
+        return np.exp(m)
+    if method == "harmonic":
+        return 1.0 / m
+    return m ** (1.0 / power)
+
+
+def weighted_power(v: np.ndarray, w: np.ndarray, power: float = DEFAULT_POWER,
+                   method: str = "generalised") -> np.ndarray:
+    """Weighted floor-1 mean over the last axis: generalised (power ``p``) or harmonic.
+
+    Parameters
+    ----------
+    v : ndarray, shape (..., A, K)
+        Scores (any unit; ``NaN`` = missing, left out with its weight).
+    w : ndarray, shape (..., K)
+        Non-negative weights (renormalised over each area's available inputs).
+    power : float
+        ``p`` of the generalised mean; ``0`` gives the geometric mean. Ignored for harmonic.
+    method : {"generalised", "harmonic", "geometric"}
+
+    Returns
+    -------
+    ndarray, shape (..., A)
+        In the unit of ``v``: the mean of the values shifted by ``s = max(0, 1 - m)`` (``m`` the
+        block minimum, :func:`geometric_shift`), shifted back by ``s``. The mean of equal values
+        is that value.
+    """
+    v, w, mask, wa, den = _prep(v, w)
+    s = geometric_shift(v)[..., None, None]
+    vals = np.where(mask, _power_values(np.where(mask, v + s, 1.0), method, power), 0.0)
+    num = np.einsum("...ak,...k->...a", vals, w)
+    ok = den > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = _power_back(num / np.where(ok, den, 1.0), method, power) - s[..., 0]
+    return np.where(ok, out, np.nan)
+
+
+def weighted_harmonic(v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted harmonic mean over the last axis, on the floor-1 scale (module docstring)."""
+    return weighted_power(v, w, -1.0, method="harmonic")
+
+
 def copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Copeland score (wins minus losses in weighted pairwise majorities), see module docstring."""
     v = np.asarray(v, dtype=float)
@@ -138,7 +208,8 @@ def copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
-                         n_components: int, method: str) -> np.ndarray:
+                         n_components: int, method: str, power: float = DEFAULT_POWER
+                         ) -> np.ndarray:
     """Component scores for many weight vectors at once (indicators -> components).
 
     Parameters
@@ -150,10 +221,13 @@ def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
     comp_index : ndarray of int, shape (I,)
         Component position of each indicator.
     n_components : int
-    method : {"arithmetic", "geometric"}
-        Same rules as :func:`weighted_arithmetic` and :func:`weighted_geometric` (available-case
-        renormalisation, geometric mean on the floor-1 scale), computed as matrix products so that a
-        batch of weight vectors costs one product per component.
+    method : {"arithmetic", "geometric", "harmonic", "generalised"}
+        Same rules as :func:`weighted_arithmetic`, :func:`weighted_geometric` and
+        :func:`weighted_power` (available-case renormalisation, the geometric, harmonic and
+        generalised means on the floor-1 scale), computed as matrix products so that a batch of
+        weight vectors costs one product per component.
+    power : float
+        ``p`` of the generalised mean (ignored by the other rules).
 
     Returns
     -------
@@ -161,8 +235,8 @@ def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
     """
     z = np.asarray(z, dtype=float)
     w = np.atleast_2d(np.asarray(w, dtype=float))
-    if method not in ("arithmetic", "geometric"):
-        from .spec import COMPONENT_AGGREGATIONS
+    from .spec import COMPONENT_AGGREGATIONS
+    if method not in COMPONENT_AGGREGATIONS:
         raise SpecError(f"unknown component aggregation {method!r}; valid choices are: "
                         + ", ".join(COMPONENT_AGGREGATIONS))
     comp_index = np.asarray(comp_index)
@@ -175,7 +249,7 @@ def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
             vals, shift = np.where(mc, zc, 0.0), 0.0
         else:
             shift = float(geometric_shift(zc))
-            vals = np.where(mc, np.log(np.where(mc, zc + shift, 1.0)), 0.0)
+            vals = np.where(mc, _power_values(np.where(mc, zc + shift, 1.0), method, power), 0.0)
         num = wc @ vals.T                                               # (S, A)
         # denominator: the component's full weight minus the weight of the area's gaps
         den = np.broadcast_to(wc.sum(axis=1)[:, None], num.shape)
@@ -184,14 +258,15 @@ def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
             den = den - wc[:, gaps] @ (~mc[:, gaps]).T.astype(float)
         ok = den > 0
         val = num / np.where(ok, den, 1.0)
-        if method == "geometric":
-            val = np.exp(val) - shift
+        if method != "arithmetic":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                val = _power_back(val, method, power) - shift
         out[:, c, :] = np.where(ok, val, np.nan)
     return out.transpose(0, 2, 1)
 
 
 def aggregate_groups(v: np.ndarray, w: np.ndarray, group_index: np.ndarray, n_groups: int,
-                     method: str) -> np.ndarray:
+                     method: str, power: float = DEFAULT_POWER) -> np.ndarray:
     """Aggregate the inputs of each group separately (one level of a framework).
 
     Parameters
@@ -202,9 +277,11 @@ def aggregate_groups(v: np.ndarray, w: np.ndarray, group_index: np.ndarray, n_gr
         Weights of the children (renormalised over each area's available children of a group).
     group_index : ndarray of int, shape (K,)
         Position of each child's parent in ``0 .. n_groups - 1``.
-    method : {"arithmetic", "geometric", "copeland"}
-        Rule of :func:`aggregate`, applied within each group (the geometric mean's floor-1 shift
-        is taken per group block).
+    method : {"arithmetic", "geometric", "harmonic", "generalised", "copeland"}
+        Rule of :func:`aggregate`, applied within each group (the floor-1 shift of the geometric,
+        harmonic and generalised means is taken per group block).
+    power : float
+        ``p`` of the generalised mean.
 
     Returns
     -------
@@ -217,12 +294,15 @@ def aggregate_groups(v: np.ndarray, w: np.ndarray, group_index: np.ndarray, n_gr
     for g in range(n_groups):
         cols = np.flatnonzero(group_index == g)
         if cols.size:
-            out[..., g] = aggregate(v[..., cols], w[..., cols], method)
+            out[..., g] = aggregate(v[..., cols], w[..., cols], method, power)
     return out
 
 
-def aggregate(v: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
+def aggregate(v: np.ndarray, w: np.ndarray, method: str, power: float = DEFAULT_POWER
+              ) -> np.ndarray:
     """Aggregate ``v`` (``(..., A, K)``) with weights ``w`` (``(..., K)``) by the named rule.
+
+    ``power`` is ``p`` of the generalised mean (ignored by the other rules).
 
     Raises
     ------
@@ -233,6 +313,10 @@ def aggregate(v: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
         return weighted_arithmetic(v, w)
     if method == "geometric":
         return weighted_geometric(v, w)
+    if method == "harmonic":
+        return weighted_harmonic(v, w)
+    if method == "generalised":
+        return weighted_power(v, w, power)
     if method == "copeland":
         return copeland(v, w)
     raise SpecError(f"unknown aggregation {method!r}; valid choices are: "

@@ -28,10 +28,15 @@ Code tables (position = integer code):
 
 - ``IMPUTATIONS``   = ("none", "indicator_mean", "indicator_median", "group_mean",
   "component_mean", "component_median")
-- ``TREATMENTS``    = ("none", "winsorise", "log")
+- ``TREATMENTS``    = ("none", "winsorise", "log", "boxcox")
 - ``NORMALISATIONS`` = ("minmax", "zscore", "rank", "distance_to_median", "goalposts")
-- ``COMPONENT_AGGREGATIONS`` = ("arithmetic", "geometric")
-- ``COMPOSITE_AGGREGATIONS`` = ("arithmetic", "geometric", "copeland")
+- ``COMPONENT_AGGREGATIONS`` = ("arithmetic", "geometric", "harmonic", "generalised")
+- ``COMPOSITE_AGGREGATIONS`` = ("arithmetic", "geometric", "copeland", "harmonic",
+  "generalised")
+
+(the tables are the spec's tuples; new choices are appended so existing codes keep their
+meaning). The power of the generalised mean is the prepared spec's ``generalised_mean_power``,
+fixed for the batch.
 
 Weights: ``indicator_weights`` (S x I) are relative weights within each component (an indicator
 with weight 0 is left out of its component; each component needs one positive weight);
@@ -50,8 +55,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .aggregate import (SCORE_ATOL, aggregate, aggregate_groups, compare_scores, geometric_shift,
-                        rank_scores)
+from .aggregate import (SCORE_ATOL, _power_back, _power_values, aggregate, aggregate_groups,
+                        compare_scores, geometric_shift, rank_scores)
 from .errors import LDIError
 from .index import (Stage, component_parents, component_weight_vector, indicator_scores,
                     indicator_weight_vector, raw_option, stage, upper_method)
@@ -258,7 +263,8 @@ def _weights(w, default, groups, n: int, name: str, expected: int) -> np.ndarray
 
 
 _ARITHMETIC = COMPONENT_AGGREGATIONS.index("arithmetic")
-_GEOMETRIC = COMPONENT_AGGREGATIONS.index("geometric")
+#: Component aggregations taken on the floor-1 scale (a transform, a mean, the inverse transform).
+_FLOOR_MEANS = tuple(k for k, m in enumerate(COMPONENT_AGGREGATIONS) if m != "arithmetic")
 
 
 @dataclass(frozen=True)
@@ -273,7 +279,8 @@ class _MethodTables:
     ----------
     values : ndarray, shape (len(COMPONENT_AGGREGATIONS), M, A, I)
         What the component aggregation weight-sums, by component aggregation code: for
-        "arithmetic" the scores, for "geometric" ``log(z + shift)``; missing cells are 0.
+        "arithmetic" the scores, for "geometric" ``log(z + shift)``, for "harmonic"
+        ``1 / (z + shift)``, for "generalised" ``(z + shift) ** p``; missing cells are 0.
     missing : ndarray of float, shape (M, A, I)
         1.0 where a score is missing, else 0.0.
     has_gaps : ndarray of bool, shape (M,)
@@ -283,6 +290,8 @@ class _MethodTables:
         of the component's ``(A, I_c)`` block).
     onehot : ndarray of float, shape (I, C)
         1.0 where indicator ``i`` belongs to component ``c``.
+    power : float
+        ``p`` of the generalised mean.
     """
 
     values: np.ndarray
@@ -290,6 +299,7 @@ class _MethodTables:
     has_gaps: np.ndarray
     shift: np.ndarray
     onehot: np.ndarray
+    power: float = 2.0
 
 
 def _method_tables(prepared: PreparedData) -> _MethodTables:
@@ -301,17 +311,20 @@ def _method_tables(prepared: PreparedData) -> _MethodTables:
     values = np.empty((len(COMPONENT_AGGREGATIONS),) + z.shape)
     values[_ARITHMETIC] = np.where(present, z, 0.0)
     shift = np.zeros((z.shape[0], n_c))
+    power = prepared.spec.generalised_mean_power
     for c in range(n_c):
         cols = np.flatnonzero(prepared.comp_index == c)
         zc, pc = z[:, :, cols], present[:, :, cols]
         shift[:, c] = geometric_shift(zc)                                  # (M,)
-        values[_GEOMETRIC][:, :, cols] = np.where(
-            pc, np.log(np.where(pc, zc + shift[:, c, None, None], 1.0)), 0.0)
+        x = np.where(pc, zc + shift[:, c, None, None], 1.0)
+        for k in _FLOOR_MEANS:
+            values[k][:, :, cols] = np.where(
+                pc, _power_values(x, COMPONENT_AGGREGATIONS[k], power), 0.0)
     missing = (~present).astype(float)
     onehot = (np.asarray(prepared.comp_index)[:, None] == np.arange(n_c)[None, :]).astype(float)
     return _MethodTables(values=values, missing=missing,
                          has_gaps=missing.reshape(len(missing), -1).any(axis=1), shift=shift,
-                         onehot=onehot)
+                         onehot=onehot, power=power)
 
 
 def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.ndarray,
@@ -323,7 +336,9 @@ def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.nd
     batched matrix product). The rules are those of
     :func:`ldi_helpers.aggregate.aggregate_components`: available-case weights (denominator = the
     component's total weight minus the weight of the area's missing cells; ``NaN`` where it is not
-    positive) and, for the geometric mean, ``exp(weighted mean of logs) - shift``.
+    positive) and, for the floor-1 means, the inverse transform of the weighted mean minus the
+    shift (geometric: ``exp(weighted mean of logs) - shift``; harmonic: ``1 / mean - shift``;
+    generalised: ``mean ** (1/p) - shift``).
 
     Parameters
     ----------
@@ -351,9 +366,12 @@ def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.nd
         den = total[gap] - np.matmul(tables.missing[method[gap]], w[gap])
         ok = den > 0
         val[gap] = np.where(ok, num[gap] / np.where(ok, den, 1.0), np.nan)
-    geo = np.flatnonzero(comp_agg == _GEOMETRIC)
-    if geo.size:
-        val[geo] = np.exp(val[geo]) - tables.shift[method[geo]][:, None, :]
+    for k in _FLOOR_MEANS:
+        rows = np.flatnonzero(comp_agg == k)
+        if rows.size:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                val[rows] = (_power_back(val[rows], COMPONENT_AGGREGATIONS[k], tables.power)
+                             - tables.shift[method[rows]][:, None, :])
     return val
 
 
@@ -400,12 +418,14 @@ def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where(has, score, np.nan)
 
 
-def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=()) -> np.ndarray:
+def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=(), power: float = 2.0
+               ) -> np.ndarray:
     """Index scores ``(S, A)`` of component scores ``cs`` ``(S, A, C)``, weights ``(S, C)``.
 
     The levels between the components and the index (if any) are aggregated first with
     :func:`ldi_helpers.aggregate.aggregate_groups` and the framework weights, as
     :func:`ldi_helpers.index.climb` does; the index itself with ``method`` (batched Copeland).
+    ``power`` is ``p`` of the generalised mean.
     """
     vals, wv = cs, w
     for k, lvl in enumerate(upper[:-1]):
@@ -413,14 +433,14 @@ def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=()) -> np.ndarr
             wv = np.broadcast_to(renormalise(lvl.child_weights, lvl.child_index),
                                  vals.shape[:-2] + (len(lvl.child_index),))
         vals = aggregate_groups(vals, wv, lvl.child_index, len(lvl.ids),
-                                upper_method(method, False))
+                                upper_method(method, False), power)
     if len(upper) > 1:
         last = upper[-1]
         wv = np.broadcast_to(renormalise(last.child_weights, last.child_index),
                              vals.shape[:-2] + (len(last.child_index),))
     if method == "copeland":
         return _copeland(vals, wv)
-    return aggregate(vals, wv, method)
+    return aggregate(vals, wv, method, power)
 
 
 def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] | None = None,
@@ -491,7 +511,7 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
         for code in np.unique(top):
             rows = np.flatnonzero(top == code)
             out[rows] = _composite(cs[rows], wc[rows], COMPOSITE_AGGREGATIONS[code],
-                                   prepared.upper)
+                                   prepared.upper, prepared.spec.generalised_mean_power)
         ranks[sl] = rank_scores(out, prepared.spec.rank_ties)
     return BatchResult(scores=scores, ranks=ranks, component_scores=comp,
                        areas=prepared.areas, components=prepared.components)

@@ -272,6 +272,20 @@ class WeightsFactor(Factor):
         return f"Dirichlet centred on the default weights, concentration {self.concentration:g}"
 
 
+#: The alternatives the uncertainty analysis samples for the aggregation and treatment factors.
+#: Explicit (not the spec's full tuples) so that adding a method to the spec (harmonic and
+#: generalised means, Box-Cox) does not change the Monte Carlo design or its results; a spec
+#: whose own choice is a newer method gets it appended (:func:`_sampled`).
+SAMPLED_COMPOSITE_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric", "copeland")
+SAMPLED_COMPONENT_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric")
+SAMPLED_TREATMENTS: tuple[str, ...] = ("none", "winsorise", "log")
+
+
+def _sampled(choices: tuple, default) -> tuple:
+    """``choices``, plus the spec's own ``default`` at the end if it is not among them."""
+    return choices if default in choices else choices + (default,)
+
+
 #: Reader words for the method ids among the choices of a factor (``FactorSet.table``). Choices not
 #: listed (``rank``, ``goalposts``, ``arithmetic``, thresholds) are shown as they are.
 CHOICE_WORDS: dict[str, str] = {
@@ -279,7 +293,8 @@ CHOICE_WORDS: dict[str, str] = {
     "copeland": "Copeland (pairwise wins)", "indicator_mean": "indicator mean",
     "indicator_median": "indicator median", "group_mean": "group mean",
     "component_mean": "component mean", "component_median": "component median",
-    "log": "logarithmic transform",
+    "log": "logarithmic transform", "boxcox": "Box-Cox transform", "harmonic": "harmonic mean",
+    "generalised": "generalised (power) mean",
 }
 
 
@@ -634,10 +649,12 @@ def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_
         choice("composite_aggregation", "Aggregation of components into the index",
                "Arithmetic mean lets a strength offset a weakness fully; geometric mean only "
                "partly; Copeland counts pairwise wins and losses (no compensation).",
-               specmod.COMPOSITE_AGGREGATIONS, spec.composite_aggregation),
+               _sampled(SAMPLED_COMPOSITE_AGGREGATIONS, spec.composite_aggregation),
+               spec.composite_aggregation),
         choice("component_aggregation", "Aggregation of indicators into components",
                "Arithmetic or geometric mean of the normalised indicators of a component.",
-               specmod.COMPONENT_AGGREGATIONS, spec.component_aggregation),
+               _sampled(SAMPLED_COMPONENT_AGGREGATIONS, spec.component_aggregation),
+               spec.component_aggregation),
         WeightsFactor("component_weights", "Component weights",
                       "Relative importance of the eight components; no published evidence fixes "
                       "it, so each default weight varies by +/-"
@@ -654,7 +671,7 @@ def default_factors(data: Any, spec: Any = None, weight_spread: float = DEFAULT_
                specmod.IMPUTATIONS, spec.imputation),
         choice("treatment", "Outlier treatment",
                "Skewed indicators (e.g. London's values) are winsorised, log-transformed or left.",
-               specmod.TREATMENTS, spec.treatment),
+               _sampled(SAMPLED_TREATMENTS, spec.treatment), spec.treatment),
     ]
     pairs = near_duplicate_pairs_in_use(data, spec)
     if pairs and spec.near_duplicates != "keep_both":

@@ -29,7 +29,7 @@ from .impute import impute_raw, impute_scores
 from .normalise import constant_indicators, normalise
 from .screen import screen
 from .select import select_indicators
-from .spec import MethodSpec, coerce_spec
+from .spec import NORMALISATIONS, TREATMENTS, MethodSpec, coerce_spec
 from .treat import treat
 from .weights import custom_weights, equal_weights, pca_weights, renormalise
 
@@ -62,6 +62,10 @@ class Stage:
         Display name of each area.
     indicator_base_weights : ndarray (I,)
         The edition's indicator weights (``weight`` column of the indicators table; 1 if absent).
+    normalisation_overrides, treatment_overrides : tuple of str
+        Per indicator (aligned with ``indicators``), the indicator's own normalisation / outlier
+        treatment from the optional ``normalisation`` / ``treatment`` columns of the indicators
+        table; ``""`` = the spec's (or the sampled) choice. Empty tuple = no overrides.
     """
 
     raw: np.ndarray
@@ -78,6 +82,49 @@ class Stage:
     groups: tuple[str, ...] = ()
     area_names: tuple[str, ...] = ()
     indicator_base_weights: np.ndarray | None = None
+    normalisation_overrides: tuple[str, ...] = ()
+    treatment_overrides: tuple[str, ...] = ()
+
+
+#: Optional columns of the indicators table that fix an indicator's own method, and the spec
+#: tuples their values must come from.
+OVERRIDE_COLUMNS: dict[str, tuple[str, ...]] = {"normalisation": NORMALISATIONS,
+                                                "treatment": TREATMENTS}
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()
+
+
+def method_overrides(data, column: str, indicators) -> tuple[str, ...]:
+    """The ``column`` ("normalisation" or "treatment") of the indicators table for ``indicators``
+    (``""`` where empty), or ``()`` when the table has no such column or it is empty for them.
+
+    Raises
+    ------
+    SpecError
+        A non-empty value of the column (any indicator of the table) is not one of the spec's
+        choices for it (:data:`OVERRIDE_COLUMNS`).
+    """
+    meta = data.indicators
+    if column not in meta.columns:
+        return ()
+    choices = OVERRIDE_COLUMNS[column]
+    col = meta.set_index("indicator_id")[column]
+    for ind, v in col.items():
+        if not _blank(v) and str(v).strip() not in choices:
+            raise SpecError(f"indicators table: indicator {ind!r} has {column} {v!r}, which is "
+                            f"not a {column} method; use one of {', '.join(choices)} or leave "
+                            "it empty for the spec's choice")
+    out = tuple("" if _blank(col.get(i)) else str(col.get(i)).strip() for i in indicators)
+    return out if any(out) else ()
+
+
+def indicator_methods(overrides: tuple[str, ...], choice: str, n: int) -> list[str]:
+    """Method of each of ``n`` indicators: its override, else ``choice`` (spec or sampled)."""
+    if not overrides:
+        return [choice] * n
+    return [o or choice for o in overrides]
 
 
 def area_table_column(data, codes, column: str, default=None) -> list:
@@ -139,11 +186,16 @@ def stage(data, spec: MethodSpec) -> Stage:
         posts=sel.goalposts.loc[list(m.columns), ["low", "high"]].to_numpy(dtype=float),
         meta=meta, notes=tuple(notes), framework=fw, upper=fw.upper_levels(comps),
         groups=_area_groups(data, areas), area_names=_area_names(data, areas),
-        indicator_base_weights=base_w)
+        indicator_base_weights=base_w,
+        normalisation_overrides=method_overrides(data, "normalisation", tuple(m.columns)),
+        treatment_overrides=method_overrides(data, "treatment", tuple(m.columns)))
 
 
 def raw_option(st: Stage, imputation: str, treatment: str, spec: MethodSpec):
     """Raw-unit imputation then treatment (steps 3-4).
+
+    An indicator with its own treatment in the indicators table (``st.treatment_overrides``) is
+    treated with it whatever ``treatment`` is (treatment works column by column).
 
     Returns
     -------
@@ -153,16 +205,44 @@ def raw_option(st: Stage, imputation: str, treatment: str, spec: MethodSpec):
     records : list of TreatmentRecord
     """
     imputed, mask = impute_raw(st.raw, imputation, st.areas, groups=st.groups or None)
-    treated, records = treat(imputed, treatment, spec.skew_threshold, spec.kurtosis_threshold,
-                             spec.max_winsorised)
+    overrides = getattr(st, "treatment_overrides", ())
+    if not overrides:
+        treated, records = treat(imputed, treatment, spec.skew_threshold,
+                                 spec.kurtosis_threshold, spec.max_winsorised)
+        return imputed, treated, mask, records
+    methods = np.array(indicator_methods(overrides, treatment, imputed.shape[1]))
+    treated = imputed.copy()
+    records: list = [None] * imputed.shape[1]
+    for m in dict.fromkeys(methods):
+        cols = np.flatnonzero(methods == m)
+        t, recs = treat(imputed[:, cols], str(m), spec.skew_threshold, spec.kurtosis_threshold,
+                        spec.max_winsorised)
+        treated[:, cols] = t
+        for j, r in zip(cols, recs):
+            records[j] = r
     return imputed, treated, mask, records
 
 
 def indicator_scores(st: Stage, imputed: np.ndarray, treated: np.ndarray, normalisation: str,
                      imputation: str):
-    """Normalise and apply score-level imputation (step 5). Returns ``(scores, imputed_mask)``."""
-    source = imputed if normalisation == "goalposts" else treated
-    z = normalise(source, normalisation, st.direction, st.posts)
+    """Normalise and apply score-level imputation (step 5). Returns ``(scores, imputed_mask)``.
+
+    An indicator with its own normalisation in the indicators table
+    (``st.normalisation_overrides``) uses it whatever ``normalisation`` is (normalisation works
+    column by column; goalposts read the untreated values). Score-level imputation then works on
+    the mixed scores.
+    """
+    overrides = getattr(st, "normalisation_overrides", ())
+    if not overrides:
+        source = imputed if normalisation == "goalposts" else treated
+        z = normalise(source, normalisation, st.direction, st.posts)
+        return impute_scores(z, imputation, st.comp_index)
+    methods = np.array(indicator_methods(overrides, normalisation, imputed.shape[1]))
+    z = np.empty_like(treated)
+    for m in dict.fromkeys(methods):
+        cols = np.flatnonzero(methods == m)
+        source = imputed if m == "goalposts" else treated
+        z[:, cols] = normalise(source[:, cols], str(m), st.direction[cols], st.posts[cols])
     return impute_scores(z, imputation, st.comp_index)
 
 
@@ -224,7 +304,8 @@ def upper_method(composite_aggregation: str, is_root: bool) -> str:
     return composite_aggregation
 
 
-def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: str):
+def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: str,
+          power: float = 2.0):
     """Aggregate component scores up the framework to the index.
 
     Parameters
@@ -235,6 +316,8 @@ def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: st
     upper : sequence of UpperLevel
         The levels above the components (:meth:`Framework.upper_levels`); the last is the root.
     composite_aggregation : str
+    power : float
+        ``p`` of the generalised mean (``spec.generalised_mean_power``).
 
     Returns
     -------
@@ -246,7 +329,7 @@ def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: st
     vals, w = comp, w_comp
     levels = []
     if not upper:
-        out = aggregate(vals, w, composite_aggregation)
+        out = aggregate(vals, w, composite_aggregation, power)
         return out, [out[..., None]]
     for k, lvl in enumerate(upper):
         if k > 0:
@@ -255,9 +338,9 @@ def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: st
         root = k == len(upper) - 1
         method = upper_method(composite_aggregation, root)
         if root:
-            out = aggregate(vals, w, method)[..., None]
+            out = aggregate(vals, w, method, power)[..., None]
         else:
-            out = aggregate_groups(vals, w, lvl.child_index, len(lvl.ids), method)
+            out = aggregate_groups(vals, w, lvl.child_index, len(lvl.ids), method, power)
         levels.append(out)
         vals = out
     return vals[..., 0], levels
@@ -265,18 +348,19 @@ def climb(comp: np.ndarray, w_comp: np.ndarray, upper, composite_aggregation: st
 
 def combine(z: np.ndarray, w_ind: np.ndarray, w_comp: np.ndarray, comp_index: np.ndarray,
             n_components: int, component_aggregation: str, composite_aggregation: str,
-            upper=()):
+            upper=(), power: float = 2.0):
     """Aggregate scores ``z`` (``(A, I)``) into component scores, every level above and the index.
 
     ``w_ind`` (``(I,)``) must sum to 1 within each component and ``w_comp`` (``(C,)``) within each
-    component's parent. Returns ``(component_scores (A, C), composite (A,), levels)`` where
+    component's parent; ``power`` is ``p`` of the generalised mean. Returns
+    ``(component_scores (A, C), composite (A,), levels)`` where
     ``levels`` lists the scores of the levels above the components (see :func:`climb`).
     :func:`ldi_helpers.batch.evaluate_batch` applies the same rules to many samples at once with
     its own batched arithmetic; tests/test_batch.py checks the two agree.
     """
     comp = aggregate_components(z, np.atleast_2d(w_ind), comp_index, n_components,
-                                component_aggregation)[0]
-    composite, levels = climb(comp, w_comp, upper, composite_aggregation)
+                                component_aggregation, power)[0]
+    composite, levels = climb(comp, w_comp, upper, composite_aggregation, power)
     return comp, composite, levels
 
 
@@ -423,14 +507,19 @@ class IndexResult:
 
 
 #: Build steps in words, for the reader version of the log (:meth:`IndexResult.log_table`).
-STEP_NAMES = {"screen": "Coverage screening", "impute": "Filling in missing values",
+STEP_NAMES = {"denominate": "Denomination", "screen": "Coverage screening",
+              "impute": "Filling in missing values",
               "treat": "Outlier treatment", "normalise": "Normalisation",
               "aggregate": "Combining indicators"}
 
 #: Method ids in words, for the build log (read by people who never see the spec).
 _METHOD_WORDS = {"indicator_mean": "indicator mean", "indicator_median": "indicator median",
                  "group_mean": "group mean", "component_mean": "component mean",
-                 "component_median": "component median", "log": "logarithmic transform"}
+                 "component_median": "component median", "log": "logarithmic transform",
+                 "boxcox": "Box-Cox transform"}
+#: Normalisation ids in words, for the build log.
+_NORM_WORDS = {"minmax": "min-max 0-100", "zscore": "z-score", "rank": "rank",
+               "distance_to_median": "distance to median", "goalposts": "goalposts"}
 
 
 def _region_names(codes) -> list[str]:
@@ -471,6 +560,16 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
     area = list(st.area_names) or _region_names(st.areas)
     how = _METHOD_WORDS.get(spec.imputation, spec.imputation)
     imputed, treated, raw_mask, records = raw_option(st, spec.imputation, spec.treatment, spec)
+    n_ind = len(st.indicators)
+    treat_m = indicator_methods(st.treatment_overrides, spec.treatment, n_ind)
+    norm_m = indicator_methods(st.normalisation_overrides, spec.normalisation, n_ind)
+    for j, ind in enumerate(st.indicators):
+        if st.treatment_overrides and st.treatment_overrides[j]:
+            log.append(("treat", ind, "own outlier treatment from the indicators table: "
+                        f"{_METHOD_WORDS.get(treat_m[j], treat_m[j])} (whatever the spec's)"))
+        if st.normalisation_overrides and st.normalisation_overrides[j]:
+            log.append(("normalise", ind, "own normalisation from the indicators table: "
+                        f"{_NORM_WORDS.get(norm_m[j], norm_m[j])} (whatever the spec's)"))
     for j, ind in enumerate(st.indicators):
         for i in np.flatnonzero(raw_mask[:, j]):
             log.append(("impute", ind, f"{area[i]}: value filled in with the {how} "
@@ -484,19 +583,26 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
         elif r.action == "log":
             log.append(("treat", ind, f"logarithmic transform applied; skewness "
                         f"{r.skew_before:.2f} to {r.skew_after:.2f}"))
+        elif r.action == "boxcox":
+            log.append(("treat", ind, f"Box-Cox transform applied (lambda {r.boxcox_lambda:.3g} "
+                        "by maximum likelihood"
+                        + (f", values first shifted by {r.boxcox_shift:.6g} so the smallest is 1"
+                           if r.boxcox_shift else "")
+                        + f"; order of the areas kept); skewness {r.skew_before:.2f} to "
+                        f"{r.skew_after:.2f}"))
         elif r.flagged:
             log.append(("treat", ind, f"flagged as skewed (skewness {r.skew_before:.2f}, kurtosis "
                         f"{r.kurtosis_before:.2f}) but not treated (outlier treatment: "
-                        f"{_METHOD_WORDS.get(spec.treatment, spec.treatment)})"))
-        if r.still_flagged and r.action in ("winsorised", "log"):
+                        f"{_METHOD_WORDS.get(treat_m[j], treat_m[j])})"))
+        if r.still_flagged and r.action in ("winsorised", "log", "boxcox"):
             log.append(("treat", ind, "still skewed after treatment"))
-    if spec.normalisation == "goalposts" and spec.treatment != "none":
+    if any(n == "goalposts" and t != "none" for n, t in zip(norm_m, treat_m)):
         log.append(("treat", "all", "goalposts normalisation reads the untreated values; the "
                     "fixed goalposts cap outliers themselves"))
     z, score_mask = indicator_scores(st, imputed, treated, spec.normalisation, spec.imputation)
-    src = imputed if spec.normalisation == "goalposts" else treated
-    if spec.normalisation != "goalposts":
-        for j in np.flatnonzero(constant_indicators(src)):
+    constant = constant_indicators(treated)
+    for j in range(n_ind):
+        if norm_m[j] != "goalposts" and constant[j]:
             log.append(("normalise", st.indicators[j], "same value in every area: every area "
                         "gets the neutral (middle) score"))
     for j, ind in enumerate(st.indicators):
@@ -508,7 +614,7 @@ def build_index(data, spec: MethodSpec | dict | None = None) -> IndexResult:
     log += wn + cn
     comp, composite, levels = combine(z, w_ind, w_comp, st.comp_index, len(st.components),
                                       spec.component_aggregation, spec.composite_aggregation,
-                                      st.upper)
+                                      st.upper, spec.generalised_mean_power)
     ranks = rank_scores(composite, spec.rank_ties)
     agg_ids = list(st.components) + [a for lvl in st.upper for a in lvl.ids]
     if not st.upper:

@@ -3,7 +3,8 @@
 Turns the long table of curated values into the areas x indicators matrix that a spec asks for:
 which indicators (all non-context by default, minus exclusions and, if asked, proxies), at which
 period (``default_period`` unless the spec overrides it), for which areas (all areas of the
-geography). Nothing is filled in: a missing value stays ``NaN``; coverage screening
+geography), and, for the indicators the spec's ``denominators`` names, divided by a context
+measure such as population (denomination, :func:`denominate`). Nothing is filled in: a missing value stays ``NaN``; coverage screening
 (:mod:`ldi_helpers.screen`) decides what to do with gaps.
 """
 from __future__ import annotations
@@ -105,6 +106,96 @@ def _near_duplicates(chosen: list[str], spec: MethodSpec, meta: pd.DataFrame,
     return out
 
 
+def denominate(ind: str, rows: pd.DataFrame, den_id: str, den_rows: pd.DataFrame, scale: float,
+               period: str, notes: list, den_name: str | None = None) -> pd.DataFrame:
+    """Divide an indicator's values by a context measure, period by period (denomination).
+
+    Parameters
+    ----------
+    ind : str
+        The indicator's id (for messages).
+    rows : DataFrame
+        The indicator's long rows (``area_code, period, value``), every period.
+    den_id : str
+        Id of the denominator (a context indicator).
+    den_rows : DataFrame
+        The denominator's long rows, every period.
+    scale : float
+        Multiplier: the result is ``value / denominator * scale``, in the indicator's unit per
+        ``1/scale`` of the denominator's unit (e.g. GBP million / people * 1e6 = GBP per person).
+    period : str
+        The period the index uses for this indicator: the log notes the denominator period used
+        for it and the areas left without a value.
+    notes : list
+        Log lines ``(step, item, message)`` are appended here.
+
+    Returns
+    -------
+    DataFrame
+        ``rows`` with denominated values. Each period is divided by the denominator at the same
+        period, else at its latest earlier period (periods compare as text, which orders years
+        and financial years: ``"2021/22" < "2022"``); periods with no denominator period at or
+        before them are dropped. An area without a denominator value (or a value of 0) gets
+        ``NaN``.
+
+    Raises
+    ------
+    SpecError
+        The denominator has no value at ``period`` or any earlier period.
+    """
+    den_name = den_name or den_id
+    den_periods = sorted(den_rows["period"].astype(str).unique())
+    per_col = rows["period"].astype(str)
+    out = []
+    for per in sorted(per_col.unique()):
+        earlier = [q for q in den_periods if q <= per]
+        if not earlier:
+            if per == period:
+                raise SpecError(f"spec field 'denominators': denominator {den_id!r} of {ind!r} has "
+                                f"no value for period {period!r} or earlier (it has: "
+                                f"{', '.join(den_periods) or 'none'}); choose another "
+                                f"denominator or another period for {ind!r}")
+            continue
+        q = earlier[-1]
+        den = den_rows[den_rows["period"].astype(str) == q].set_index("area_code")["value"]
+        g = rows[per_col == per].copy()
+        d = g["area_code"].map(den.astype(float))
+        g["value"] = g["value"].astype(float) / d.where(d != 0) * scale
+        out.append(g)
+        if per == period:
+            msg = f"divided by {den_name}" + (f" and multiplied by {scale:g}" if scale != 1 else "")
+            msg += (f" (same period, {q})" if q == per else
+                    f" of {q}: it has no value for {per}, so its latest earlier period is used")
+            notes.append(("denominate", ind, msg))
+            lost = sorted(g.loc[g["value"].isna() & rows.loc[g.index, "value"].notna(),
+                                "area_code"].astype(str))
+            if lost:
+                notes.append(("denominate", ind, f"no {den_name} value (or 0) for "
+                              f"{', '.join(lost)} in {q}: their value is missing"))
+    if not out:
+        return rows.iloc[:0]
+    return pd.concat(out)
+
+
+def _check_denominators(spec: MethodSpec, meta_all: pd.DataFrame, usable: list[str]) -> None:
+    ctx = [i for i in meta_all.index if meta_all.at[i, "component"] == CONTEXT]
+    for ind, den, _ in spec.denominators:
+        if ind not in usable:
+            raise SpecError(f"spec field 'denominators': {ind!r} is a context measure, not an "
+                            f"indicator of the index; denominate one of: {', '.join(usable)}")
+        if den not in meta_all.index:
+            close = difflib.get_close_matches(den, ctx, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SpecError(f"spec field 'denominators': denominator {den!r} of {ind!r} is not in "
+                            f"the data{hint}; name a context indicator: "
+                            + (", ".join(ctx) or "none in this edition"))
+        if den not in ctx:
+            raise SpecError(f"spec field 'denominators': denominator {den!r} of {ind!r} is an "
+                            f"indicator of component {meta_all.at[den, 'component']!r}, not a "
+                            "context measure; name a context indicator: "
+                            + (", ".join(ctx) or "none in this edition"))
+
+
 def select_indicators(data, spec: MethodSpec) -> Selection:
     """Build the areas x indicators matrix for ``spec``.
 
@@ -119,8 +210,10 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
     Raises
     ------
     SpecError
-        The spec names an indicator that does not exist or is a context indicator, or asks for a
-        period the indicator does not have (the message lists what exists).
+        The spec names an indicator that does not exist or is a context indicator, asks for a
+        period the indicator does not have (the message lists what exists), or names a
+        denominator that is not a context indicator or has no value at the period used or
+        earlier.
     """
     values = data.values
     meta_all = data.indicators.set_index("indicator_id", drop=False)
@@ -144,10 +237,12 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
     usable = [i for i in meta_all.index if meta_all.at[i, "component"] != CONTEXT]
     named = list(spec.indicators or []) + list(spec.exclude_indicators) + \
         [k for k, _ in spec.periods] + [k for k, *_ in spec.goalposts] + \
-        [k for k, _ in spec.indicator_weights]
+        [k for k, _ in spec.indicator_weights] + [k for k, *_ in spec.denominators]
     bad = sorted({i for i in named if i not in meta_all.index})
     if bad:
         raise _unknown("indicator id(s)", bad, usable)
+    _check_denominators(spec, meta_all, usable)
+    denoms = {k: (d, sc) for k, d, sc in spec.denominators}
     ctx = sorted({i for i in (spec.indicators or []) if i not in usable})
     if ctx:
         raise SpecError(f"indicator(s) {', '.join(ctx)} describe context, not a component, and "
@@ -193,6 +288,11 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
                 notes.append(("select", ind, "no default_period in indicators.csv; the "
                               "indicator has no values to use"))
         periods[ind] = period
+        if ind in denoms:
+            den, scale = denoms[ind]
+            den_name = str(meta_all.at[den, "name"]) if "name" in meta_all.columns else den
+            rows = denominate(ind, rows, den, values[values["indicator_id"] == den], scale,
+                              period, notes, den_name)
         at = rows[rows["period"].astype(str) == period]
         cols[ind] = at.set_index("area_code")["value"].astype(float)
         if ind in posts:
@@ -213,6 +313,13 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
     if "is_proxy" in meta.columns:
         meta["is_proxy"] = [_as_bool(v) for v in meta["is_proxy"]]
     meta["period"] = [periods[i] for i in chosen]
+    if "unit" in meta.columns:
+        for ind in chosen:
+            if ind in denoms:
+                den, scale = denoms[ind]
+                den_unit = str(meta_all.at[den, "unit"]) if "unit" in meta_all.columns else den
+                meta.at[ind, "unit"] = (f"{meta.at[ind, 'unit']} per {den_unit}"
+                                        + (f" x {scale:g}" if scale != 1 else ""))
     gp = pd.DataFrame({"low": lows, "high": highs}, index=pd.Index(chosen, name="indicator_id"),
                       dtype=float)
     return Selection(matrix, meta, gp, tuple(notes))

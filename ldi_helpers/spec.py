@@ -30,7 +30,7 @@ IMPUTATIONS: tuple[str, ...] = (
     "none", "indicator_mean", "indicator_median", "group_mean", "component_mean", "component_median",
 )
 #: Outlier treatments (see :mod:`ldi_helpers.treat`).
-TREATMENTS: tuple[str, ...] = ("none", "winsorise", "log")
+TREATMENTS: tuple[str, ...] = ("none", "winsorise", "log", "boxcox")
 #: Normalisations (see :mod:`ldi_helpers.normalise`).
 NORMALISATIONS: tuple[str, ...] = ("minmax", "zscore", "rank", "distance_to_median", "goalposts")
 #: Weighting schemes for indicators within a component (see :mod:`ldi_helpers.weights`):
@@ -41,10 +41,12 @@ INDICATOR_WEIGHTINGS: tuple[str, ...] = ("framework", "equal", "custom", "pca")
 COMPONENT_WEIGHTINGS: tuple[str, ...] = ("framework", "equal", "custom")
 #: Aggregation rules of indicators into a component score (see :mod:`ldi_helpers.aggregate`).
 #: Copeland is not offered at this level: it returns an ordinal score (wins minus losses) that is
-#: not meaningful to aggregate again.
-COMPONENT_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric")
+#: not meaningful to aggregate again. New rules are appended (the position is the batch engine's
+#: integer code, :data:`ldi_helpers.batch.CHOICE_TABLES`).
+COMPONENT_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric", "harmonic", "generalised")
 #: Aggregation rules of component scores into the composite.
-COMPOSITE_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric", "copeland")
+COMPOSITE_AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric", "copeland", "harmonic",
+                                           "generalised")
 #: Tie rules for ranks (as in :meth:`pandas.Series.rank`); rank 1 is the best area.
 RANK_TIES: tuple[str, ...] = ("min", "max", "average", "dense")
 #: What to do with near-duplicate indicator pairs (two measures of one concept, see
@@ -133,6 +135,42 @@ def _weights(name: str, value: Any) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
+def _denominators(value: Any) -> tuple[tuple[str, str, float], ...]:
+    """``{indicator: denominator}`` or ``{indicator: [denominator, scale]}`` (or triples) ->
+    sorted tuple of ``(indicator, denominator, scale)``."""
+    fix = ("write it as {indicator_id: context_indicator_id} or "
+           "{indicator_id: [context_indicator_id, scale]}")
+    out = []
+    for p in _pairs("denominators", value):
+        if len(p) == 2:
+            k, d = p
+            scale = 1.0
+            if isinstance(d, (list, tuple)):
+                if len(d) not in (1, 2):
+                    raise SpecError(f"spec field 'denominators' has an entry {p!r}; {fix}")
+                d, scale = d[0], (d[1] if len(d) == 2 else 1.0)
+        elif len(p) == 3:
+            k, d, scale = p
+        else:
+            raise SpecError(f"spec field 'denominators' has an entry {p!r}; {fix}")
+        if not isinstance(d, str) or not d:
+            raise SpecError(f"spec field 'denominators': {k!r} needs a denominator indicator id, "
+                            f"got {d!r}; {fix}")
+        try:
+            scale = float(scale)
+        except (TypeError, ValueError):
+            raise SpecError(f"spec field 'denominators': scale of {k!r} must be a number, got "
+                            f"{scale!r}; {fix}") from None
+        if not math.isfinite(scale) or scale <= 0:
+            raise SpecError(f"spec field 'denominators': scale of {k!r} must be finite and > 0, "
+                            f"got {scale}")
+        if d == k:
+            raise SpecError(f"spec field 'denominators': {k!r} cannot be its own denominator; "
+                            "name a context indicator such as population")
+        out.append((k, d, scale))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     """A complete, validated methodology for one build of the index.
@@ -155,6 +193,15 @@ class MethodSpec:
         (:data:`ldi_helpers.coherence.DEFAULT_ALTERNATIVES`, both selected), ``keep_one`` leaves
         the alternative out, ``use_alternative`` leaves the default measure out, ``keep_both``
         keeps both.
+    denominators : tuple of (indicator_id, denominator_id, scale)
+        Denomination (step 2): the indicator's value is divided by the value of the denominator,
+        a ``context`` indicator of the data (e.g. population), for the same area and period,
+        then multiplied by ``scale``: ``value / denominator * scale``, in the indicator's unit
+        per ``1/scale`` of the denominator's unit. If the denominator has no value at that
+        period, its latest earlier period is used (logged). Accepts a mapping
+        ``{indicator_id: denominator_id}`` (scale 1) or ``{indicator_id: [denominator_id,
+        scale]}``, e.g. ``{"berd_total_gbp_million": ["population", 1e6]}`` (pounds per
+        person). Goalposts of a denominated indicator are in the denominated unit.
     periods : tuple of (indicator_id, period)
         Period overrides; an indicator not listed uses its ``default_period``. Accepts a dict.
     geography : str or None
@@ -198,6 +245,11 @@ class MethodSpec:
         levels between the components and the index, every level above the components uses it
         too, except that Copeland (an ordinal count) is used only for the index itself and the
         levels below it use the arithmetic mean.
+    generalised_mean_power : float
+        Power ``p`` of the ``generalised`` aggregation (either level), the weighted power mean
+        ``(sum w x^p / sum w)^(1/p)`` taken on the floor-1 scale like the geometric mean
+        (:mod:`ldi_helpers.aggregate`). Default 2 (quadratic mean, rewards high scores); 1 =
+        arithmetic, 0 = geometric, -1 = harmonic; ``|p| <= 20``. Unused by the other rules.
     rank_ties : str
         One of :data:`RANK_TIES`; scores equal within the score tolerance
         (:func:`ldi_helpers.aggregate.scores_tie`: 1e-9 absolute plus 1e-9 relative) are ties.
@@ -208,6 +260,7 @@ class MethodSpec:
     components: tuple[str, ...] | None = None
     exclude_proxies: bool = False
     near_duplicates: str = "keep_one"
+    denominators: tuple[tuple[str, str, float], ...] = ()
     periods: tuple[tuple[str, str], ...] = ()
     geography: str | None = None
     indicator_coverage: float = 0.65
@@ -225,6 +278,7 @@ class MethodSpec:
     component_weights: tuple[tuple[str, float], ...] = ()
     component_aggregation: str = "arithmetic"
     composite_aggregation: str = "arithmetic"
+    generalised_mean_power: float = 2.0
     rank_ties: str = "min"
 
     def __post_init__(self) -> None:
@@ -245,6 +299,7 @@ class MethodSpec:
             raise SpecError(f"spec field 'exclude_proxies' must be true or false, "
                             f"got {self.exclude_proxies!r}")
         _choice("near_duplicates", self.near_duplicates, NEAR_DUPLICATES)
+        s(self, "denominators", _denominators(self.denominators))
         periods = _pairs("periods", self.periods)
         for p in periods:
             if len(p) != 2 or not isinstance(p[1], str):
@@ -294,6 +349,12 @@ class MethodSpec:
                                 f"{getattr(self, kind)!r}; set {kind}: custom to use them")
         _choice("component_aggregation", self.component_aggregation, COMPONENT_AGGREGATIONS)
         _choice("composite_aggregation", self.composite_aggregation, COMPOSITE_AGGREGATIONS)
+        p = self.generalised_mean_power
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not math.isfinite(p) \
+                or abs(p) > 20:
+            raise SpecError(f"spec field 'generalised_mean_power' must be a number between -20 "
+                            f"and 20 (e.g. 2 for the quadratic mean), got {p!r}")
+        s(self, "generalised_mean_power", float(p))
         _choice("rank_ties", self.rank_ties, RANK_TIES)
 
     # ------------------------------------------------------------------ conversions
@@ -309,6 +370,8 @@ class MethodSpec:
             v = getattr(self, name)
             if name in ("periods", "indicator_weights", "component_weights"):
                 v = {k: w for k, w in v}
+            elif name == "denominators":
+                v = {k: [d, scale] for k, d, scale in v}
             elif name == "goalposts":
                 v = {k: [lo, hi] for k, lo, hi in v}
             elif isinstance(v, tuple):
@@ -432,7 +495,9 @@ class MethodSpec:
                                 "of the component)",
         }
         treatment = {"none": "none", "winsorise": "winsorise (extreme values pulled in)",
-                     "log": "logarithmic transform"}
+                     "log": "logarithmic transform",
+                     "boxcox": "Box-Cox transform (power chosen by maximum likelihood; order of "
+                               "the regions kept)"}
         normalisation = {
             "minmax": "min-max 0-100 (best region 100, worst 0)",
             "zscore": "z-score (distance from the average in standard deviations)",
@@ -443,6 +508,11 @@ class MethodSpec:
         aggregation = {"arithmetic": "arithmetic mean",
                        "geometric": "geometric mean (taken on scores raised so the lowest is at "
                                     "least 1, i.e. 1-101 for 0-100 scores, then shifted back)",
+                       "harmonic": "harmonic mean (taken on scores raised so the lowest is at "
+                                   "least 1, then shifted back; a low score weighs more)",
+                       "generalised": f"generalised mean with power "
+                                      f"{self.generalised_mean_power:g} (taken on scores raised "
+                                      "so the lowest is at least 1, then shifted back)",
                        "copeland": "Copeland (pairwise wins and losses)"}
         ties = {"min": "tied regions share the better rank",
                 "max": "tied regions share the worse rank",
@@ -457,6 +527,11 @@ class MethodSpec:
         ]
         if self.exclude_indicators:
             lines.append(f"Excluded         : {', '.join(map(ind, self.exclude_indicators))}")
+        if self.denominators:
+            lines.append("Denominators     : " + "; ".join(
+                f"{ind(k)} divided by {ind(d)}" + (f" (x {sc:g})" if sc != 1 else "")
+                for k, d, sc in self.denominators)
+                + " - same area and period, else the denominator's latest earlier period")
         if self.components is not None:
             lines.append(f"Components       : {', '.join(map(comp, self.components))}")
         def fw_text(kind: str) -> str:
@@ -473,6 +548,20 @@ class MethodSpec:
                                   "near-identical pair is used)",
                "keep_both": "both measures of each near-identical pair kept (the concept "
                             "counts twice)"}
+        own = []
+        if data is not None:
+            meta = data.indicators
+            for col, words, kind in (("normalisation", normalisation, "normalisation"),
+                                     ("treatment", treatment, "outlier treatment")):
+                if col not in meta.columns:
+                    continue
+                for i, v in zip(meta["indicator_id"], meta[col]):
+                    if isinstance(v, str) and v.strip():
+                        w = words.get(v.strip(), v.strip()).split(" (")[0]
+                        own.append(f"{ind(i)}: {w} ({kind})")
+        if own:
+            lines.append("Own methods      : " + "; ".join(own) + " - set for these indicators "
+                         "in the edition, whatever the choices below")
         lines += [
             f"Proxy indicators : {'excluded' if self.exclude_proxies else 'included'}",
             f"Near-duplicates  : {dup[self.near_duplicates]}",
@@ -482,9 +571,11 @@ class MethodSpec:
             f"Imputation       : {imputation.get(self.imputation, self.imputation)}",
             f"Outliers         : {treatment.get(self.treatment, self.treatment)}"
             + (f", when skewness is above {self.skew_threshold:g} (either direction) and "
-               f"kurtosis above {self.kurtosis_threshold:g}; at most {self.max_winsorised} "
+               f"kurtosis above {self.kurtosis_threshold:g}"
+               if self.treatment != "none" else "")
+            + (f"; at most {self.max_winsorised} "
                f"{'value' if self.max_winsorised == 1 else 'values'} changed per indicator"
-               if self.treatment != "none" else ""),
+               if self.treatment in ("winsorise", "log") else ""),
             f"Normalisation    : {normalisation.get(self.normalisation, self.normalisation)}",
             f"Indicator weights: {iw.get(self.indicator_weighting, self.indicator_weighting)}"
             + (f" ({listing(((k, weight(w)) for k, w in self.indicator_weights), ind)}; "

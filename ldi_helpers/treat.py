@@ -18,12 +18,20 @@ Treatments (chosen by name in the spec):
 - ``log``: a flagged indicator is log-transformed (COINr's "log_CT"):
   ``ln(x - min + 0.01 * (max - min))`` if ``G1 > 0``, mirrored
   ``-ln(max - x + 0.01 * (max - min))`` if ``G1 < 0``. Both preserve the order of the areas.
+- ``boxcox``: a flagged indicator is Box-Cox transformed (:func:`boxcox_transform`):
+  ``(y^lambda - 1) / lambda`` (``ln y`` for ``lambda = 0``) of ``y = x`` when every value is
+  positive, else of ``y = x - min + 1`` (so the smallest value becomes 1), with ``lambda``
+  estimated by maximum likelihood (:func:`scipy.stats.boxcox`) over the areas with a value. The
+  transform is strictly increasing for every ``lambda``, so the order of the areas is kept; the
+  result is in transformed units (normalisation puts it on the common scale). Unlike ``log`` it
+  is not mirrored for negative skew: the estimated ``lambda`` (above 1 for a left skew) does that.
 
 Direction does not matter here: treatment changes the shape of the distribution, normalisation
 applies the direction.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,12 +77,17 @@ class TreatmentRecord:
     flagged : bool
         Flagged before treatment.
     action : str
-        ``none``, ``winsorised``, ``log`` or ``not_flagged``.
+        ``none``, ``winsorised``, ``log``, ``boxcox`` or ``not_flagged``.
     points : tuple of int
         Row positions of the values changed by winsorisation.
     still_flagged : bool
         Still flagged after treatment.
     skew_before, kurtosis_before, skew_after, kurtosis_after : float
+    boxcox_lambda : float
+        The Box-Cox ``lambda`` (``action == "boxcox"``), else ``NaN``.
+    boxcox_shift : float
+        What was added to the values before the Box-Cox transform (``1 - min`` when the minimum
+        was 0 or below, else 0), in the indicator's unit.
     """
 
     flagged: bool
@@ -85,6 +98,8 @@ class TreatmentRecord:
     kurtosis_before: float
     skew_after: float
     kurtosis_after: float
+    boxcox_lambda: float = float("nan")
+    boxcox_shift: float = 0.0
 
 
 def winsorise(x: np.ndarray, skew_threshold: float = 2.0, kurtosis_threshold: float = 3.5,
@@ -129,6 +144,50 @@ def log_transform(x: np.ndarray, skew: float) -> np.ndarray:
     return out
 
 
+def boxcox_transform(x: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Box-Cox transform of one column (see module docstring); ``NaN`` stays ``NaN``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (A,)
+        Values in the indicator's unit; at least two distinct non-missing values.
+
+    Returns
+    -------
+    values : ndarray, shape (A,)
+        ``(y^lambda - 1) / lambda`` (``ln y`` when ``lambda == 0``), ``y = x + shift``.
+    lmbda : float
+        Maximum-likelihood ``lambda`` (:func:`scipy.stats.boxcox`).
+    shift : float
+        ``1 - min(x)`` if ``min(x) <= 0`` (so ``y >= 1``), else 0.
+    """
+    from scipy import stats
+
+    v = np.asarray(x, dtype=float)
+    ok = ~np.isnan(v)
+    lo = v[ok].min()
+    shift = float(1.0 - lo) if lo <= 0 else 0.0
+    y = v[ok] - lo + 1.0 if lo <= 0 else v[ok]          # the smallest value becomes exactly 1
+    lmbda = _boxcox_lambda(np.ascontiguousarray(y, dtype=float).tobytes())
+    out = np.full_like(v, np.nan)
+    out[ok] = stats.boxcox(y, lmbda=lmbda)
+    return out, lmbda, shift
+
+
+@functools.lru_cache(maxsize=8192)
+def _boxcox_lambda(y_bytes: bytes) -> float:
+    """Maximum-likelihood Box-Cox ``lambda`` of the positive values packed in ``y_bytes``.
+
+    :func:`scipy.stats.boxcox` estimates it with a numerical optimiser (about 15 ms a call);
+    the batch engine and the uncertainty analysis transform the same columns many times (every
+    imputation option of a complete column, every sample's stage), so the estimate is cached by
+    the exact values (a pure function of them).
+    """
+    from scipy import stats
+
+    return float(stats.boxcox(np.frombuffer(y_bytes, dtype=float))[1])
+
+
 def treat(x: np.ndarray, method: str, skew_threshold: float = 2.0,
           kurtosis_threshold: float = 3.5, max_points: int = 2
           ) -> tuple[np.ndarray, list[TreatmentRecord]]:
@@ -162,6 +221,7 @@ def treat(x: np.ndarray, method: str, skew_threshold: float = 2.0,
         g1, g2 = skew_kurtosis(col)
         flagged = is_flagged(col, skew_threshold, kurtosis_threshold)
         points: tuple[int, ...] = ()
+        lmbda, shift = float("nan"), 0.0
         if method == "none":
             action, new = "none", col
         elif not flagged:
@@ -169,11 +229,13 @@ def treat(x: np.ndarray, method: str, skew_threshold: float = 2.0,
         elif method == "winsorise":
             new, points = winsorise(col, skew_threshold, kurtosis_threshold, max_points)
             action = "winsorised" if points else "none"
+        elif method == "boxcox":
+            (new, lmbda, shift), action = boxcox_transform(col), "boxcox"
         else:
             new, action = log_transform(col, g1), "log"
         out[:, j] = new
         a1, a2 = skew_kurtosis(new)
         records.append(TreatmentRecord(
             flagged, action, points, is_flagged(new, skew_threshold, kurtosis_threshold),
-            g1, g2, a1, a2))
+            g1, g2, a1, a2, lmbda, shift))
     return out, records

@@ -107,7 +107,8 @@ def _frame(res: IndexResult) -> pd.DataFrame:
 def _recompose(res: IndexResult, comp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Composite and ranks for component score arrays ``comp`` of shape (..., A, C)."""
     w = np.broadcast_to(res.component_weights.to_numpy(), comp.shape[:-2] + (comp.shape[-1],))
-    composite = aggregate(comp, w, res.spec.composite_aggregation)
+    composite = aggregate(comp, w, res.spec.composite_aggregation,
+                          res.spec.generalised_mean_power)
     return composite, rank_scores(composite, res.spec.rank_ties)
 
 

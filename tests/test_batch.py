@@ -38,14 +38,16 @@ def prepared(data):
 def test_code_tables_are_the_spec_choices():
     assert CHOICE_TABLES["normalisation"] == NORMALISATIONS
     assert CHOICE_TABLES["normalisation"][0] == "minmax"
-    assert CHOICE_TABLES["composite_aggregation"] == ("arithmetic", "geometric", "copeland")
+    assert CHOICE_TABLES["composite_aggregation"] == COMPOSITE_AGGREGATIONS
+    # new rules are appended: the codes of the older ones keep their meaning
+    assert CHOICE_TABLES["composite_aggregation"][:3] == ("arithmetic", "geometric", "copeland")
 
 
 def test_prepared_shapes(prepared):
     a, i, c = prepared.shape
     assert (a, i, c) == (12, 5, 3)
-    assert prepared.scores.shape == (6, 3, 5, 12, 5)
-    assert prepared.pca_indicator_weights.shape == (6, 3, 5)
+    assert prepared.scores.shape == (6, 4, 5, 12, 5)       # 4 treatments (Box-Cox added)
+    assert prepared.pca_indicator_weights.shape == (6, 4, 5)
 
 
 def test_agrees_with_build_index_on_variants(data, prepared):
