@@ -117,3 +117,37 @@ def test_monte_carlo_and_sobol_run_on_a_deep_framework():
     assert mc.ranks.shape == (64, 4)
     sob = get_sobol_indices(make_batch_model(data, fs, SPEC), fs, 64, 1, AREAS, num_resamples=0)
     assert set(sob.indices["unit"]) == set(AREAS)
+
+
+# ---------------------------------------------------------------- the toy3 edition, read from disk
+def test_toy3_edition_matches_its_independent_expectation_at_every_level():
+    """tests/editions/toy3_expected.py computes the scores with plain numpy from the CSVs (no
+    ldi_helpers); the engine, loading the edition from its folder, must agree at every level,
+    including the per-indicator rank normalisation of one indicator and the unequal weights."""
+    import sys
+    from pathlib import Path
+
+    from ldi_helpers.load import load_data
+
+    here = Path(__file__).resolve().parent / "editions"
+    sys.path.insert(0, str(here))
+    try:
+        from toy3_expected import TOY3, toy3_expected
+    finally:
+        sys.path.remove(str(here))
+    exp = toy3_expected(TOY3)
+    spec = {"imputation": "none", "treatment": "none", "normalisation": "minmax",
+            "indicator_coverage": 0.0, "area_coverage": 0.0, "near_duplicates": "keep_both"}
+    r = build_index(load_data(TOY3), spec)
+    norm = exp["normalised"]
+    for ind in norm.columns:
+        np.testing.assert_allclose(r.indicator_scores[ind].reindex(norm.index).to_numpy(),
+                                   norm[ind].to_numpy(), atol=1e-9, err_msg=ind)
+    aggs = exp["aggregates"]
+    for agg in aggs.columns:
+        np.testing.assert_allclose(r.aggregate_scores[agg].reindex(aggs.index).to_numpy(),
+                                   aggs[agg].to_numpy(), atol=1e-9, err_msg=agg)
+    ranks = exp["ranks"]
+    for agg in ranks.columns:
+        np.testing.assert_array_equal(r.aggregate_ranks[agg].reindex(ranks.index).to_numpy(),
+                                      ranks[agg].to_numpy(dtype=float), err_msg=agg)
