@@ -75,9 +75,18 @@ def _tile_positions(tiles: pd.DataFrame | None) -> dict[str, tuple[float, float]
     return pos
 
 
-def add_source(fig: plt.Figure, source: str, licence: str = OGL_ATTRIBUTION) -> None:
-    """Write the source and licence line at the foot of a figure."""
-    text = f"Source: {source}. {licence}" if source else licence
+def add_source(fig: plt.Figure, source: str, licence: str | None = None) -> None:
+    """Write the source and licence line at the foot of a figure.
+
+    ``licence`` defaults to the OGL attribution, or nothing on a page of another edition
+    (:func:`ldi_helpers.display.use_edition`).
+    """
+    if licence is None:
+        from .display import _EDITION
+
+        ed = _EDITION["data"]
+        licence = OGL_ATTRIBUTION if ed is None or ed.has_ldi_tables else ""
+    text = (f"Source: {source}. {licence}" if source else licence).strip()
     fig.text(0.01, 0.005, text, fontsize=7, color="#444444", ha="left", va="bottom", wrap=True)
 
 
@@ -102,6 +111,7 @@ def plot_tile_map(
     reverse: bool = False,
     names: Mapping[str, str] | None = None,
     units: str | None = None,
+    licence: str | None = None,
 ) -> plt.Figure:
     """Tile (hex) map of the units coloured by a value (the 12 ITL1 regions by default).
 
@@ -182,7 +192,7 @@ def plot_tile_map(
             alt += f"; {names.get(highlight, highlight)}, outlined, {compact(values[highlight])}"
         set_alt(fig, alt + ".")
     if own_fig:
-        add_source(fig, source)
+        add_source(fig, source, licence)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
 

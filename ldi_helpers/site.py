@@ -17,7 +17,7 @@ h1{font-size:1.7em;margin-bottom:.2em} h2{margin-top:1.6em;border-bottom:1px sol
 table{border-collapse:collapse;width:100%;font-size:.95em} th,td{padding:.35em .6em;
 border-bottom:1px solid #e5e5e5;text-align:left} th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.fail{color:#a40000} .note{color:#555;font-size:.9em} .grid{display:flex;gap:2em;flex-wrap:wrap}
+.fail{color:#a40000} .note{color:#555;font-size:.9em;overflow-wrap:anywhere} .grid{display:flex;gap:2em;flex-wrap:wrap}
 .grid>div{flex:1 1 340px;min-width:0} img{max-width:100%}
 """
 
@@ -55,7 +55,9 @@ def _rank_table_and_map(spec_overrides: dict | None = None, data_dir=None,
         title = f"{w['index_name']} rank (1 = strongest)"
         source = f"{w['edition']}: {data.edition.get('attribution') or 'see each page'}"
     fig = plot_tile_map(ranks, title, "rank", source, cmap="viridis", reverse=True,
-                        tiles=data.areas, names=result.area_names)
+                        tiles=data.areas, names=result.area_names,
+                        units=None if data.has_ldi_tables else unit_words(data)["units"],
+                        licence=OGL_ATTRIBUTION if data.has_ldi_tables else "")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)
