@@ -105,8 +105,8 @@ def _load_edition(data_dir):
 
     path = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
     if not path.is_dir():
-        raise LDIError(f"edition folder {path} not found; pass --edition a folder of tables "
-                       "(see docs/EDITIONS.md)")
+        raise LDIError(f"data folder {path} not found; pass --edition (or --data-dir) an "
+                       "edition folder of tables (see docs/EDITIONS.md)")
     return load_data(path)
 
 

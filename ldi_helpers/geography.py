@@ -186,12 +186,9 @@ def resolve_unit(data, name_or_code) -> Unit:
         if key in {unit.code.casefold(), unit.name.casefold(),
                    *(a.casefold() for a in unit.aliases)}:
             return unit
-    if _is_itl1_edition(data):
-        try:
-            code = resolve_area(raw).itl1_code
-            return next(u for u in units if u.code == code)
-        except UnknownAreaError:
-            pass
+    if _is_itl1_edition(data):  # GSS and NUTS1 codes too; its own message when unknown
+        code = resolve_area(raw).itl1_code
+        return next(u for u in units if u.code == code)
     names = [u.name for u in units]
     folded = {n.casefold(): n for n in names}
     close = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.4)

@@ -534,8 +534,8 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         check_parameters(NOTEBOOKS[job.notebook].path, job.parameters)
     data_dir = Path(data_dir).resolve() if data_dir is not None else default_data_dir()
     if not data_dir.is_dir():
-        raise LDIError(f"edition folder {data_dir} not found; pass --edition a folder of "
-                       "tables (see docs/EDITIONS.md)")
+        raise LDIError(f"data folder {data_dir} not found; pass --edition (or --data-dir) "
+                       "an edition folder of tables (see docs/EDITIONS.md)")
     if data is None or Path(data.data_dir).resolve() != data_dir:
         data = load_data(data_dir)  # every table and cross-table check, before notebooks start
     existed = Path(output_dir).expanduser().exists()

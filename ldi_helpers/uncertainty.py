@@ -655,7 +655,9 @@ def one_at_a_time_table(oat: pd.DataFrame, data: Any, factors: FactorSet,
 
     def what(check: str, change: Any) -> str:
         if check == "leave component out":
-            return comps.get(change, change)
+            from .components import COMPONENTS
+
+            return comps.get(change) or COMPONENTS.get(change, change)
         if check == "leave indicator out":
             return ind_names.get(change, change)
         if " = " in str(change):

@@ -130,7 +130,8 @@ def what_if(data, spec, area: str, changes: Mapping[str, object]) -> WhatIfResul
         Unknown key (the valid indicators and components are listed) or unreadable value.
     """
     spec = coerce_spec(spec)
-    code = resolve_unit(data, area).code
+    code = (resolve_unit(data, area).code if hasattr(data, "areas")
+            else resolve_area(area).itl1_code)  # a bare (values, indicators) namespace
     before = build_index(data, spec)
     if code not in before.composite.index:
         raise WhatIfError(f"{code} is not in the index under this spec (screened out)")
