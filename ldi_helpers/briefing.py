@@ -15,7 +15,7 @@ import pandas as pd
 from . import gva
 from .components import COMPONENTS
 from .display import ordinal
-from .geography import ITL1_CODES, Region, region_by_code, resolve_area
+from .geography import Unit, region_by_code, resolve_unit, unit_words
 from .index import IndexResult, build_index
 from .spec import MethodSpec, coerce_spec
 
@@ -37,7 +37,8 @@ class Briefing:
 
     Attributes
     ----------
-    region : Region
+    region : Unit
+        The unit briefed (``code``, ``name``; ``itl1_code`` is the code too).
     spec : MethodSpec
     index : IndexResult
         The index under ``spec`` for every region.
@@ -51,7 +52,8 @@ class Briefing:
         (strength / weakness / around the median / no data).
     gva : dict
         Digital GVA per person (techUK 2023, £), the UK median, gap per person and in £ a year
-        (population aged 16-64), techUK's published index rank.
+        (population aged 16-64), techUK's published index rank; empty when the edition has no
+        LDI tables (then the report leaves those figures out).
     scenario : ScenarioResult or None
         What reaching the target is worth; None if the region is already at or above it.
     assumptions : DataFrame or None
@@ -60,9 +62,13 @@ class Briefing:
         Smallest single-component score rise that gains one rank (empty if ranked 1st).
     sources : DataFrame
         Indicators used with period, source, licence and proxy flag.
+    words : dict
+        The edition's words (:func:`~ldi_helpers.geography.unit_words`); default the LDI's.
+    component_names : dict
+        Component id -> name, from the edition's framework.
     """
 
-    region: Region
+    region: Unit
     spec: MethodSpec
     index: IndexResult
     rank: int
@@ -74,17 +80,28 @@ class Briefing:
     improvement: pd.DataFrame
     sources: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    words: dict = field(default_factory=lambda: dict(_LDI_WORDS))
+    component_names: dict = field(default_factory=lambda: dict(COMPONENTS))
 
     @property
     def n_areas(self) -> int:
-        """Number of regions ranked."""
+        """Number of units ranked."""
         return int(self.index.ranks.notna().sum())
+
+    @property
+    def is_ldi(self) -> bool:
+        """True for the LDI edition (its own wording and the Digital GVA figures)."""
+        return bool(self.gva)
 
     def headline(self) -> str:
         """One plain-English sentence a policy reader can quote."""
         name = self.region.name
-        parts = [f"{name} ranks {ordinal(self.rank)} of {self.n_areas} on the open Local "
-                 "Digital Index"]
+        if self.is_ldi:
+            parts = [f"{name} ranks {ordinal(self.rank)} of {self.n_areas} on the open Local "
+                     "Digital Index"]
+        else:
+            parts = [f"{name} ranks {ordinal(self.rank)} of {self.n_areas} "
+                     f"{self.words['units']} on the {self.words['index_name']}"]
         if self.rank_interval:
             parts[0] += f" ({self.interval_phrase()})"
         g = self.gva
@@ -128,9 +145,11 @@ class Briefing:
                 "periods, with and without proxy indicators), the same sample as the sensitivity "
                 "page.")
         if iv.get("any_tie_share", 0) > 0:
-            text += (f" At least two regions share a rank {share_phrase(iv['any_tie_share'], n)}"
+            units = self.words["units"]
+            text += (f" At least two {units} share a rank "
+                     f"{share_phrase(iv['any_tie_share'], n)}"
                      " (equal scores happen most under the pairwise-wins rule, which scores "
-                     "whole numbers); tied regions share the better rank, so the better end of "
+                     f"whole numbers); tied {units} share the better rank, so the better end of "
                      "the range can be optimistic.")
         return text
 
@@ -161,15 +180,21 @@ class Briefing:
         """Strengths and weaknesses in words."""
         s, w = self.strengths(), self.weaknesses()
         out = []
-        out.append("Strengths (clearly above the median region): " + (", ".join(s) if s else
+        out.append(f"Strengths (clearly above the median {self.words['unit']}): "
+                   + (", ".join(s) if s else
                    "none by more than the margin"))
         out.append("weaknesses (clearly below): " + (", ".join(w) if w else
                    "none by more than the margin"))
         return "; ".join(out) + f". Margin: {STRENGTH_MARGIN:g} points on the 0-100 scale."
 
 
-def component_profile(result: IndexResult, code: str, margin: float = STRENGTH_MARGIN
-                      ) -> pd.DataFrame:
+#: The LDI edition's words (the default of a :class:`Briefing`).
+_LDI_WORDS = {"unit": "region", "units": "regions", "Unit": "Region", "Units": "Regions",
+              "n": 12, "index_name": "Local Digital Index", "edition": ""}
+
+
+def component_profile(result: IndexResult, code: str, margin: float = STRENGTH_MARGIN,
+                      components: dict[str, str] | None = None) -> pd.DataFrame:
     """A region's component scores against the median region, with a verdict per component.
 
     Parameters
@@ -179,10 +204,12 @@ def component_profile(result: IndexResult, code: str, margin: float = STRENGTH_M
         ITL1 code.
     margin : float
         Score points above/below the median that make a strength/weakness.
+    components : dict, optional
+        The edition's components, id -> name (``data.components``; default the LDI's).
     """
     cs = result.component_scores
     rows = []
-    for cid, name in COMPONENTS.items():
+    for cid, name in (COMPONENTS if components is None else components).items():
         if cid not in cs.columns or cs[cid].isna().all():
             rows.append({"component": name, "component_id": cid, "score": np.nan,
                          "uk_median": np.nan, "difference": np.nan, "rank": np.nan,
@@ -246,13 +273,15 @@ def region_scenario(data, code: str, overrides: dict | None = None):
 def indicator_sources(data, result: IndexResult) -> pd.DataFrame:
     """Indicators the index used: component, name, period, unit, source, licence, proxy."""
     meta = data.indicators.set_index("indicator_id")
+    comps = data.components
     rows = []
     for ind in result.meta.index:
         m = meta.loc[ind]
-        rows.append({"component": COMPONENTS.get(m["component"], m["component"]),
+        rows.append({"component": comps.get(m["component"], m["component"]),
                      "indicator": m["name"], "period": result.meta.loc[ind, "period"]
                      if "period" in result.meta.columns else m["default_period"],
-                     "unit": m["unit"], "source": f"{m['source_org']}: {m['dataset']}",
+                     "unit": m["unit"],
+                     "source": ": ".join(str(x) for x in (m["source_org"], m["dataset"]) if x),
                      "licence": m["licence"],
                      "proxy": "proxy" if m["is_proxy"] == "true" else ""})
     return pd.DataFrame(rows)
@@ -314,11 +343,11 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
                  "labels": {f.name: f.label for f in factors}}
     if n_samples:
         out["intervals"] = run_monte_carlo(model, factors, n_samples, seed,
-                                           list(ITL1_CODES)).intervals()
+                                           list(data.area_codes)).intervals()
     if sobol_n:
         from .sensitivity import get_sobol_indices
 
-        sob = get_sobol_indices(model, factors, sobol_n, seed, list(ITL1_CODES),
+        sob = get_sobol_indices(model, factors, sobol_n, seed, list(data.area_codes),
                                 num_resamples=50)
         out["sobol"] = sob.indices
         out["sobol_runs"] = sob.n_runs
@@ -347,13 +376,14 @@ def _whole_number(name: str, value) -> int:
 def build_briefing(data, area: str, spec_overrides: dict | None = None,
                    scenario_overrides: dict | None = None, n_samples: int = 4096,
                    sobol_n: int = 4096, seed: int = 20260121) -> Briefing:
-    """Assemble a region's briefing.
+    """Assemble one unit's briefing (a region's in the LDI edition).
 
     Parameters
     ----------
     data : LDIData
     area : str
-        Region name or code (any form :func:`~ldi_helpers.geography.resolve_area` accepts).
+        Name, code or alias of a unit of the edition (any form
+        :func:`~ldi_helpers.geography.resolve_unit` accepts).
     spec_overrides : dict, optional
         Methodology fields to change from the default spec.
     scenario_overrides : dict, optional
@@ -371,8 +401,8 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
     n_samples = _whole_number("n_samples", n_samples)
     sobol_n = _whole_number("sobol_n", sobol_n)
     seed = _whole_number("seed", seed)
-    region = resolve_area(area)
-    code = region.itl1_code
+    region = resolve_unit(data, area)
+    code = region.code
     spec = coerce_spec(dict(spec_overrides or {}))
     result = build_index(data, spec)
     rank = int(result.ranks[code])
@@ -406,11 +436,15 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
     from .whatif import smallest_improvement
 
     improvement = smallest_improvement(result, code)
+    ldi = data.has_ldi_tables
     return Briefing(
         region=region, spec=spec, index=result, rank=rank, rank_interval=interval,
-        components=component_profile(result, code), gva=gva_position(data, code),
-        scenario=region_scenario(data, code, scenario_overrides), assumptions=assumptions,
-        improvement=improvement, sources=indicator_sources(data, result), notes=notes,
+        components=component_profile(result, code, components=data.components),
+        gva=gva_position(data, code) if ldi else {},
+        scenario=region_scenario(data, code, scenario_overrides) if ldi else None,
+        assumptions=assumptions, improvement=improvement,
+        sources=indicator_sources(data, result), notes=notes,
+        words=unit_words(data), component_names=dict(data.components),
     )
 
 
@@ -425,7 +459,7 @@ def improvement_sentence(b: Briefing) -> str:
                 f"{b.region.name} one rank on its own.")
     best = ok.iloc[0]
     same = np.allclose(ok["increase"], best["increase"], rtol=1e-6)
-    names = [COMPONENTS[c] for c in ok.index]
+    names = [b.component_names.get(c, c) for c in ok.index]
     if same and len(ok) > 1:
         return (f"A rise of {best['increase']:.1f} points (on the 0-100 scale) in any one "
                 f"component would lift {b.region.name} to {ordinal(best['new_rank'])}: with "
@@ -436,16 +470,17 @@ def improvement_sentence(b: Briefing) -> str:
 
 
 def assumptions_sentence(b: Briefing, top: int = 3) -> str:
-    """Which method assumptions move this region's rank most, in words."""
+    """Which method assumptions move this unit's rank most, in words."""
     a = b.assumptions
+    unit = b.words["unit"]
     if a is None or a.empty:
-        return "The sensitivity of this region's rank was not analysed in this run."
+        return f"The sensitivity of this {unit}'s rank was not analysed in this run."
     runs = (b.rank_interval or {}).get("sobol_runs")
     design = f" ({runs:,} methods evaluated)" if runs else ""
     if b.assumptions_to_plot() is None:
         return (f"{b.region.name}'s rank was the same in every method of the sensitivity "
                 f"design{design}: no assumption tested moves it, so there is no chart of "
-                "assumptions for this region.")
+                f"assumptions for this {unit}.")
     lead = b.assumptions_to_plot().head(top)
     items = ", ".join(f"{r.assumption.lower()} ({r.ST:.0%})" for r in lead.itertuples())
     return (f"The assumptions that move {b.region.name}'s rank most are {items}: the share of "
@@ -455,13 +490,17 @@ def assumptions_sentence(b: Briefing, top: int = 3) -> str:
 def key_figures(b: Briefing) -> pd.DataFrame:
     """The report's key figures as a two-column table (what, value)."""
     g = b.gva
-    rows = [("Rank on the open index (1 = strongest of 12)", f"{ordinal(b.rank)}")]
+    what = ("Rank on the open index (1 = strongest of 12)" if b.is_ldi else
+            f"Rank on the {b.words['index_name']} (1 = strongest of {b.n_areas})")
+    rows = [(what, f"{ordinal(b.rank)}")]
     if b.rank_interval:
         iv = b.rank_interval
         rng = (f"{ordinal(iv['lo'])} to {ordinal(iv['hi'])}" if iv["lo"] != iv["hi"]
                else ordinal(iv["lo"]))
         rows.append(("Rank under other defensible methods (5th-95th percentile)",
                      f"{rng} (median {ordinal(iv['median'])}, {iv['n']:,} sampled methods)"))
+    if not g:
+        return pd.DataFrame(rows, columns=["measure", "value"])
     rows += [
         ("techUK's published 2023 index rank", ordinal(g["published_rank"])),
         ("Digital GVA per person (techUK 2023)", gbp(g["value"])),
@@ -513,19 +552,19 @@ def region_profile(data, result: IndexResult, code: str) -> pd.DataFrame:
         ``period``, ``value``, ``reference``, ``reference_label``, ``low``, ``high`` (the range
         across regions), ``better`` ("higher"/"lower"), ``proxy`` (bool).
     """
-    from .components import COMPONENTS
-
+    comps = data.components
+    median_label = f"median {unit_words(data)['unit']}"
     meta = result.meta
     rows = []
-    order = {c: i for i, c in enumerate(COMPONENTS)}
+    order = {c: i for i, c in enumerate(comps)}
     for ind in sorted(meta.index, key=lambda i: (order.get(meta.at[i, "component"], 99),
                                                  list(meta.index).index(i))):
         col = result.raw[ind].astype(float)
         per = str(meta.at[ind, "period"])
         uk = uk_reference(data, ind, per)
-        ref, label = (uk, "UK") if uk is not None else (float(np.nanmedian(col)), "median region")
+        ref, label = (uk, "UK") if uk is not None else (float(np.nanmedian(col)), median_label)
         rows.append({
-            "component": COMPONENTS.get(meta.at[ind, "component"], meta.at[ind, "component"]),
+            "component": comps.get(meta.at[ind, "component"], meta.at[ind, "component"]),
             "indicator": meta.at[ind, "name"], "unit": meta.at[ind, "unit"], "period": per,
             "value": float(col.get(code, np.nan)), "reference": ref, "reference_label": label,
             "low": float(np.nanmin(col)), "high": float(np.nanmax(col)),

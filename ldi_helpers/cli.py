@@ -59,15 +59,17 @@ def _cmd_data_coverage(args) -> int:
 def _cmd_list(args) -> int:
     what = args.what
     if what == "areas":
-        from .geography import REGIONS
+        from .geography import _BY_CODE, units_of
+        from .load import load_data
 
-        for r in REGIONS:
-            alias = f"  (also: {', '.join(r.aliases)})" if r.aliases else ""
-            print(f"{r.itl1_code}  {r.gss_code}  {r.name}{alias}")
+        for u in units_of(load_data(args.data_dir)):
+            alias = f"  (also: {', '.join(u.aliases)})" if u.aliases else ""
+            gss = f"{_BY_CODE[u.code].gss_code}  " if u.code in _BY_CODE else ""
+            print(f"{u.code}  {gss}{u.name}{alias}")
     elif what == "components":
-        from .components import COMPONENTS
+        from .load import load_data
 
-        for cid, name in COMPONENTS.items():
+        for cid, name in load_data(args.data_dir).components.items():
             print(f"{cid:28s} {name}")
     elif what == "indicators":
         from .load import load_data
@@ -97,27 +99,42 @@ def _report_outcome(results, manifest) -> int:
     return 1 if failed else 0
 
 
+def _load_edition(data_dir):
+    """The edition named by --edition/--data-dir (default data/), validated once."""
+    from .load import default_data_dir, load_data
+
+    path = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    if not path.is_dir():
+        raise LDIError(f"data folder {path} not found; pass --edition (or --data-dir) an "
+                       "edition folder of tables (see docs/EDITIONS.md)")
+    return load_data(path)
+
+
 def _cmd_run(args) -> int:
     from .runner import load_params, plan_jobs, run_jobs
 
     params = load_params(args.params)
+    data = _load_edition(args.data_dir)
     jobs = plan_jobs(params, None if not args.no_reports else [], include_analysis=True,
-                     data_dir=args.data_dir)
+                     data_dir=args.data_dir, data=data)
     results, manifest = run_jobs(jobs, Path(args.output_dir), args.jobs,
-                                 progress=not args.quiet, params=params, data_dir=args.data_dir)
+                                 progress=not args.quiet, params=params, data_dir=args.data_dir,
+                                 data=data)
     return _report_outcome(results, manifest)
 
 
 def _cmd_report(args) -> int:
     from .runner import load_params, plan_jobs, resolve_areas, run_jobs
 
-    areas = resolve_areas(args.area, args.all)
     params = load_params(args.params)
-    jobs = plan_jobs(params, areas, include_analysis=False, data_dir=args.data_dir)
+    data = _load_edition(args.data_dir)
+    areas = resolve_areas(args.area, args.all, data)
+    jobs = plan_jobs(params, areas, include_analysis=False, data_dir=args.data_dir, data=data)
     if not jobs:
         raise LDIError("the regional report notebook notebooks/50_regional_report.ipynb is missing")
     results, manifest = run_jobs(jobs, Path(args.output_dir), args.jobs,
-                                 progress=not args.quiet, params=params, data_dir=args.data_dir)
+                                 progress=not args.quiet, params=params, data_dir=args.data_dir,
+                                 data=data)
     return _report_outcome(results, manifest)
 
 
@@ -157,8 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("list", help="list areas, components, indicators or notebooks")
     ls.add_argument("what", choices=["areas", "components", "indicators", "notebooks"])
-    ls.add_argument("--data-dir", default=None,
-                    help="curated data folder for 'indicators' (default data/)")
+    ls.add_argument("--edition", "--data-dir", dest="data_dir", default=None,
+                    help="edition folder (docs/EDITIONS.md) whose areas, components or "
+                         "indicators to list (default data/; --data-dir is a synonym)")
     ls.set_defaults(func=_cmd_list)
 
     def common(p):
@@ -168,18 +186,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="YAML file with 'spec:' and/or 'scenario:' overrides")
         p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
-        p.add_argument("--data-dir", default=None,
-                       help="folder of curated tables, validated first and passed to every "
-                            "notebook as data_dir (default data/, or $LDI_DATA_DIR)")
+        p.add_argument("--edition", "--data-dir", dest="data_dir", default=None,
+                       help="edition folder (docs/EDITIONS.md), validated first and passed to "
+                            "every notebook as data_dir (default data/, or $LDI_DATA_DIR; "
+                            "--data-dir is a synonym)")
 
     run = sub.add_parser("run", help="the main job: every notebook and regional report to HTML")
     common(run)
     run.add_argument("--no-reports", action="store_true", help="skip the regional reports")
     run.set_defaults(func=_cmd_run)
 
-    rep = sub.add_parser("report", help="regional briefing(s) as HTML")
-    rep.add_argument("--area", action="append", help="region name or code (repeatable)")
-    rep.add_argument("--all", action="store_true", help="every region")
+    rep = sub.add_parser("report", help="briefing(s) of one or more units as HTML")
+    rep.add_argument("--area", action="append",
+                     help="name, code or alias of a unit of the edition (repeatable)")
+    rep.add_argument("--all", action="store_true", help="every unit of the edition")
     common(rep)
     rep.set_defaults(func=_cmd_report)
 

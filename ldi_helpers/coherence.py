@@ -291,10 +291,16 @@ def get_rank_comparison(result, data) -> tuple[pd.DataFrame, float, float]:
     """
     from scipy.stats import spearmanr
 
+    from .errors import LDIError
+
+    if getattr(data, "published", None) is None:
+        raise LDIError("this edition has no published ranks (published_techuk_2023.csv) to "
+                       "compare with; check data.published before comparing")
+    pub = data.published.set_index("area_code")["ldi_2023_index_rank"].astype(int)
     from .geography import region_by_code
 
-    pub = data.published.set_index("area_code")["ldi_2023_index_rank"].astype(int)
-    table = pd.DataFrame({"region": [region_by_code(a).name for a in pub.index],
+    name = getattr(result, "area_name", None) or (lambda a: region_by_code(a).name)
+    table = pd.DataFrame({"region": [name(a) for a in pub.index],
                           "techUK 2023": pub,
                           "ours": result.ranks.reindex(pub.index)})
     table["difference"] = table["techUK 2023"] - table["ours"]

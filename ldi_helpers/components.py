@@ -19,26 +19,35 @@ COMPONENTS: dict[str, str] = {
 CONTEXT = "context"
 
 
-def component_name(component_id: str) -> str:
-    """Plain-English name of a component id (raises :class:`LDIError` naming the valid ids)."""
-    return COMPONENTS[check_component(component_id)]
+def component_name(component_id: str, components: dict[str, str] | None = None) -> str:
+    """Plain-English name of a component id (raises :class:`LDIError` naming the valid ids).
+
+    ``components`` is the edition's id -> name (``data.components``); default: the LDI's.
+    """
+    comps = COMPONENTS if components is None else components
+    return comps[check_component(component_id, comps)]
 
 
-def check_component(component: str) -> str:
+def check_component(component: str, components: dict[str, str] | None = None) -> str:
     """Return the component id for an id or a display name; raise a clear error otherwise.
 
     Parameters
     ----------
     component : str
         A component id (``"digital_skills"``) or name (``"Digital Skills"``), any case.
+    components : dict, optional
+        The edition's components, id -> name (``data.components``); default: the LDI's eight.
     """
+    comps = COMPONENTS if components is None else components
     key = str(component).strip()
-    if key in COMPONENTS:
+    if key in comps:
         return key
-    for cid, name in COMPONENTS.items():
-        if key.casefold() in (name.casefold(), cid.replace("_", " ")):
+    for cid, name in comps.items():
+        if key.casefold() in (str(name).casefold(), cid.casefold(),
+                              cid.replace("_", " ").casefold()):
             return cid
     raise LDIError(
         f"unknown component {component!r}; valid components are: "
-        + ", ".join(f"{cid} ({name})" for cid, name in COMPONENTS.items())
+        + ", ".join(f"{cid} ({name})" for cid, name in comps.items())
+        + " (`ldi list components` lists them)"
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .components import COMPONENTS, CONTEXT, check_component
+from .components import CONTEXT, check_component
 from .load import LDIData
 
 
@@ -27,15 +27,16 @@ def indicator_summary(data: LDIData, component: str | None = None) -> pd.DataFra
         proxy, source``; ``regions`` counts ITL1 regions with a value at the default period, and
         ``periods`` lists all periods available.
     """
+    comps = data.components
     meta = data.indicators[data.indicators.component != CONTEXT].copy()
     if component is not None:
-        meta = meta[meta.component == check_component(component)]
+        meta = meta[meta.component == check_component(component, comps)]
     rows = []
     for m in meta.itertuples():
         vals = data.values[data.values.indicator_id == m.indicator_id]
         at_default = vals[vals.period == m.default_period]
         rows.append({
-            "component": COMPONENTS[m.component],
+            "component": comps.get(m.component, m.component),
             "indicator_id": m.indicator_id,
             "name": m.name,
             "unit": m.unit,
@@ -44,9 +45,10 @@ def indicator_summary(data: LDIData, component: str | None = None) -> pd.DataFra
             "regions": int(at_default.area_code.nunique()),
             "periods": ", ".join(sorted(vals.period.unique())),
             "proxy": "proxy" if m.is_proxy == "true" else "",
-            "source": f"{m.source_org}: {m.dataset}",
+            "source": (f"{m.source_org}: {m.dataset}" if getattr(m, "source_org", "")
+                       else str(getattr(m, "dataset", "") or "")),
         })
-    order = {name: i for i, name in enumerate(COMPONENTS.values())}
+    order = {name: i for i, name in enumerate(comps.values())}
     out = pd.DataFrame(rows, columns=["component", "indicator_id", "name", "unit", "direction",
                                       "period", "regions", "periods", "proxy", "source"])
     return (out.assign(_o=out.component.map(order)).sort_values(["_o", "indicator_id"])
@@ -54,14 +56,14 @@ def indicator_summary(data: LDIData, component: str | None = None) -> pd.DataFra
 
 
 def component_status(data: LDIData) -> pd.DataFrame:
-    """For each of the eight components: number of indicators, how many are proxies, a verdict.
+    """For each component of the edition: number of indicators, how many are proxies, a verdict.
 
     The verdict is ``"no real data"`` for a component without any indicator, so every output can
     say so instead of showing an invented score.
     """
     summ = indicator_summary(data)
     rows = []
-    for cid, name in COMPONENTS.items():
+    for cid, name in data.components.items():
         part = summ[summ.component == name]
         n, proxies = len(part), int((part.proxy == "proxy").sum())
         if n == 0:

@@ -84,11 +84,56 @@ def table_metadata(df: pd.DataFrame, caption: str | None = None, index: bool = T
     return {TABLE_KEY: {"caption": caption or "", "csv": shown.to_csv(index=False)}}
 
 
+_EDITION: dict = {"data": None}
+
+
+def use_edition(data) -> None:
+    """Make this page speak the edition's words.
+
+    Prose written for the LDI's regions (Markdown shown with :class:`Markdown`, table captions
+    and headers, bullets and alt texts shown by this module) is put in the edition's words by
+    :func:`~ldi_helpers.geography.in_edition_words`; the LDI edition's text is unchanged.
+    """
+    _EDITION["data"] = data
+
+
+def edition_text(text):
+    """``text`` in the words of the edition set by :func:`use_edition` (unchanged if none)."""
+    data = _EDITION["data"]
+    if data is None or not isinstance(text, str):
+        return text
+    from .geography import in_edition_words
+
+    return in_edition_words(text, data)
+
+
+try:
+    from IPython.display import Markdown as _IPyMarkdown
+except ImportError:  # pragma: no cover - IPython is a dependency of the notebooks only
+    _IPyMarkdown = object
+
+
+class Markdown(_IPyMarkdown):
+    """IPython's Markdown, in the edition's words (:func:`use_edition`)."""
+
+    def __init__(self, data=None, url=None, filename=None, metadata=None):
+        super().__init__(edition_text(data), url, filename, metadata)
+
+
+def _in_words(df: pd.DataFrame) -> pd.DataFrame:
+    if _EDITION["data"] is None:
+        return df
+    out = df.copy()
+    out.columns = [edition_text(c) for c in out.columns]
+    out.index.name = edition_text(out.index.name)
+    return out
+
+
 def show_bullets(sentences) -> None:
     """Display sentences as a bulleted list: Markdown for readers, the same text for nbval."""
     from IPython.display import display
 
-    text = "\n".join(f"- {s}" for s in sentences)
+    text = "\n".join(f"- {edition_text(s)}" for s in sentences)
     display({"text/plain": text, "text/markdown": text}, raw=True)
 
 
@@ -97,6 +142,7 @@ def show(df: pd.DataFrame, caption: str | None = None, index: bool = True,
     """Display a table: HTML for readers, plain text for regression checks."""
     from IPython.display import display
 
+    df, caption = _in_words(df), edition_text(caption)
     display(table_bundle(df, caption, index, digits), raw=True,
             metadata=table_metadata(df, caption, index))
 
@@ -148,7 +194,7 @@ def show_figure(fig, alt: str | None = None) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    text = " ".join((alt or figure_alt(fig)).split())
+    text = " ".join(edition_text(alt or figure_alt(fig)).split())
     png = base64.b64encode(figure_png(fig)).decode("ascii")
     plt.close(fig)
     display({"image/png": png, "text/plain": text}, raw=True,
@@ -174,4 +220,7 @@ def method_table(spec, data) -> pd.DataFrame:
     names = Names(data)
     lines = spec.describe(names=names.indicators).splitlines()
     rows = [[part.strip() for part in line.split(":", 1)] for line in lines if ":" in line]
-    return pd.DataFrame([[a, names.text(b)] for a, b in rows], columns=["Choice", "Setting"])
+    from .geography import in_edition_words
+
+    return pd.DataFrame([[a, in_edition_words(names.text(b), data)] for a, b in rows],
+                        columns=["Choice", "Setting"])

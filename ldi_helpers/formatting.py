@@ -173,15 +173,17 @@ class Names:
     """
 
     def __init__(self, data):
-        from .components import COMPONENTS
-
         ind = data.indicators
         self.indicators = dict(zip(ind["indicator_id"], ind["name"]))
         src = data.sources
-        self.sources = {s: f"{p}: {d}" for s, p, d in
-                        zip(src["source_id"], src["publisher"], src["dataset"])}
+        self.sources = {} if src is None else {
+            s: f"{p}: {d}" for s, p, d in zip(src["source_id"], src["publisher"], src["dataset"])}
         self.areas = dict(zip(data.areas["area_code"], data.areas["name"]))
-        self.components = dict(COMPONENTS)
+        fw = getattr(data, "framework", None)
+        self.components = ({} if fw is None else  # every aggregate but the root (the index)
+                           dict(zip(fw.loc[fw["parent"] != "", "aggregate_id"],
+                                    fw.loc[fw["parent"] != "", "name"])))
+        self.components.update(data.components)
         self.components.setdefault("context", "Context (not scored)")
 
     def all(self) -> dict[str, str]:

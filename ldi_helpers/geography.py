@@ -102,3 +102,161 @@ def resolve_area(name_or_code: str) -> Region:
     raise UnknownAreaError(
         f"unknown area {name_or_code!r}.{hint} Run `ldi list areas` for the valid names and codes."
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The units of any edition (docs/EDITIONS.md): countries, local authorities, ITL1 regions ...
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit (place) of an edition: its code, display name and other names.
+
+    Duck-compatible with :class:`Region` where code reads ``itl1_code`` and ``name``.
+
+    Attributes
+    ----------
+    code : str
+        The unit's ``area_code`` in ``areas.csv``.
+    name : str
+        Display name.
+    aliases : tuple of str
+        Other names it may be asked for by (``aliases`` column, ``;``-separated).
+    """
+
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def itl1_code(self) -> str:
+        """The code (named as on :class:`Region`, so code written for regions keeps working)."""
+        return self.code
+
+
+def _is_itl1_edition(data) -> bool:
+    return set(data.area_codes) == set(ITL1_CODES)
+
+
+def units_of(data) -> list[Unit]:
+    """The edition's units in ``areas.csv`` order.
+
+    Parameters
+    ----------
+    data : LDIData
+        A loaded edition.
+    """
+    areas = data.areas
+    has_alias = "aliases" in areas.columns
+    out = []
+    for i, row in enumerate(areas.itertuples(index=False)):
+        aliases: tuple[str, ...] = ()
+        if has_alias:
+            raw = areas["aliases"].iloc[i]
+            if isinstance(raw, str):
+                aliases = tuple(a.strip() for a in raw.split(";") if a.strip())
+        code = str(row.area_code)
+        if code in _BY_CODE and _is_itl1_edition(data):
+            aliases = tuple(dict.fromkeys(aliases + _BY_CODE[code].aliases))
+        out.append(Unit(code, str(row.name), aliases))
+    return out
+
+
+def resolve_unit(data, name_or_code) -> Unit:
+    """Resolve a unit of the edition from its code, name or an alias (case-insensitive).
+
+    For the ITL1 edition GSS and NUTS1 codes are understood too (:func:`resolve_area`).
+
+    Parameters
+    ----------
+    data : LDIData
+    name_or_code : str
+        e.g. ``"Avalon"``, ``"av"``, ``"Avalonia"``; ``"E12000001"`` for the ITL1 edition.
+
+    Raises
+    ------
+    UnknownAreaError
+        When nothing matches; the message suggests the closest of the edition's names.
+    """
+    units = units_of(data)
+    raw = str(name_or_code).strip()
+    key = raw.casefold()
+    for unit in units:
+        if key in {unit.code.casefold(), unit.name.casefold(),
+                   *(a.casefold() for a in unit.aliases)}:
+            return unit
+    if _is_itl1_edition(data):  # GSS and NUTS1 codes too; its own message when unknown
+        code = resolve_area(raw).itl1_code
+        return next(u for u in units if u.code == code)
+    names = [u.name for u in units]
+    folded = {n.casefold(): n for n in names}
+    close = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.4)
+    close = [folded[c] for c in close]
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    word = str(data.edition.get("unit_word") or "area")
+    edition = "" if str(data.data_dir) == str(_default_dir()) else f" --edition {data.data_dir}"
+    raise UnknownAreaError(
+        f"unknown {word} {raw!r}.{hint} Run `ldi list areas{edition}` for the valid names "
+        "and codes.")
+
+
+def _default_dir():
+    from .load import default_data_dir
+
+    return default_data_dir()
+
+
+def unit_words(data) -> dict[str, object]:
+    """The words an edition's pages use for its units and its index.
+
+    Returns
+    -------
+    dict
+        ``unit`` ("country"), ``units`` ("countries"), ``Unit``/``Units`` (capitalised),
+        ``n`` (number of units), ``index_name``, ``edition`` (the edition's name).
+    """
+    ed = data.edition
+    unit = str(ed.get("unit_word") or "area")
+    units = str(ed.get("unit_word_plural") or unit + "s")
+    return {"unit": unit, "units": units, "Unit": unit[:1].upper() + unit[1:],
+            "Units": units[:1].upper() + units[1:], "n": len(data.area_codes),
+            "index_name": str(ed.get("index_name") or ""), "edition": str(ed.get("name") or "")}
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve")
+
+
+def in_edition_words(text: str, data) -> str:
+    """LDI prose (written for the twelve ITL1 regions) in the edition's own words.
+
+    For an edition whose unit word is "region" the text is returned unchanged; otherwise
+    "nations and regions", "regions" and "region" (any capitalisation at the start) become the
+    edition's words, and "twelve"/"12 regions" its number of units.
+
+    Parameters
+    ----------
+    text : str
+        Markdown written for the LDI edition.
+    data : LDIData
+    """
+    import re
+
+    w = unit_words(data)
+    if w["unit"] == "region" and w["n"] == 12:
+        return text
+    n = w["n"]
+    n_word = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else f"{n:,}"
+    subs = [
+        (r"\bthe UK's (twelve )?nations and regions\b", f"the \\1{w['units']}"),
+        (r"\b(twelve )?nations and regions\b", f"\\1{w['units']}"),
+        (r"\bregions\b", w["units"]), (r"\bRegions\b", w["Units"]),
+        (r"\bregion\b", w["unit"]), (r"\bRegion\b", w["Unit"]),
+        (r"\bregional\b", f"{w['unit']}-level"), (r"\bRegional\b", f"{w['Unit']}-level"),
+        (r"\btwelve\b", n_word), (r"\bTwelve\b", n_word.capitalize()),
+        (r"\b12 (" + re.escape(w["units"]) + r")\b", f"{n} \\1"),
+    ]
+    for pat, rep in subs:
+        text = re.sub(pat, rep, text)
+    return text

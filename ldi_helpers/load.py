@@ -295,6 +295,12 @@ class LDIData:
         return list(self.areas["area_code"])
 
     @property
+    def has_ldi_tables(self) -> bool:
+        """True when the edition holds the LDI's own tables (techUK's published figures, the ICT
+        GVA panel and population), which the growth scenarios and Digital GVA figures need."""
+        return all(t is not None for t in (self.published, self.ict_panel, self.population))
+
+    @property
     def root(self) -> str:
         """The ``aggregate_id`` of the index (the framework's root)."""
         return str(self.framework.loc[self.framework["parent"] == "", "aggregate_id"].iloc[0])

@@ -413,17 +413,40 @@ def refresh_notebook(path: Path, timeout: int = CELL_TIMEOUT) -> None:
     os.replace(tmp, path)
 
 
-def default_runs() -> list[tuple[str, str, dict]]:
+#: Notebooks that need the LDI edition's own tables (``LDIData.has_ldi_tables``), and why.
+LDI_ONLY: dict[str, str] = {
+    "growth": "needs the LDI's own tables (techUK's published figures, the ICT GVA panel and "
+              "population), which this edition does not have",
+}
+
+
+def default_runs(data=None) -> list[tuple[str, str, dict]]:
     """The analysis notebook runs of ``ldi run``: (notebook name, output stem, parameters).
 
-    The component notebook runs once per component. Regional reports are added by the caller.
+    The component notebook runs once per component of the edition's framework; notebooks of
+    :data:`LDI_ONLY` run only when the edition has the LDI's tables (see
+    :func:`skipped_notebooks`). Regional reports are added by the caller.
+
+    Parameters
+    ----------
+    data : LDIData, optional
+        The edition (default: the LDI's eight components, every notebook).
     """
+    comps = COMPONENTS if data is None else data.components
     runs: list[tuple[str, str, dict]] = [("data_overview", "00_data_overview", {})]
-    for cid in COMPONENTS:
+    for cid in comps:
         runs.append(("component", f"10_component_{cid}", {"component": cid}))
     runs += [("index", "20_index", {}), ("sensitivity", "30_sensitivity", {}),
              ("growth", "40_growth_scenarios", {})]
-    return [r for r in runs if NOTEBOOKS[r[0]].path.exists()]
+    skipped = {n for n, _ in skipped_notebooks(data)}
+    return [r for r in runs if NOTEBOOKS[r[0]].path.exists() and r[0] not in skipped]
+
+
+def skipped_notebooks(data=None) -> list[tuple[str, str]]:
+    """Notebooks ``ldi run`` leaves out for this edition: (notebook name, reason)."""
+    if data is None or data.has_ldi_tables:
+        return []
+    return [(n, why) for n, why in LDI_ONLY.items() if NOTEBOOKS[n].path.exists()]
 
 
 def dump_json(obj, path: Path) -> None:

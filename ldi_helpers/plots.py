@@ -28,9 +28,31 @@ _SHORT = {
 }
 
 
-def short_name(itl1_code: str) -> str:
-    """Two-to-three letter label for a region, for crowded charts."""
-    return _SHORT.get(itl1_code, itl1_code)
+def short_name(itl1_code: str, name: str | None = None) -> str:
+    """Short label for a unit, for crowded charts: the ITL1 abbreviation ("NE"), else the
+    unit's code when it is short (up to 5 characters), else its name (or code) cut to 8."""
+    if itl1_code in _SHORT:
+        return _SHORT[itl1_code]
+    code = str(itl1_code)
+    if len(code) <= 5 or not name:
+        return code if len(code) <= 8 else code[:7] + "\u2026"
+    return name if len(name) <= 8 else name[:7] + "\u2026"
+
+
+def has_tiles(areas: pd.DataFrame | None) -> bool:
+    """True when every unit of ``areas`` has a tile position (``tile_q``, ``tile_r``)."""
+    if areas is None or not {"tile_q", "tile_r"} <= set(areas.columns) or areas.empty:
+        return False
+    return bool(pd.to_numeric(areas["tile_q"], errors="coerce").notna().all()
+                and pd.to_numeric(areas["tile_r"], errors="coerce").notna().all())
+
+
+def place_phrase(codes, units: str | None = None) -> str:
+    """How an alt text names the places of a chart: "the UK's nations and regions" for the
+    twelve ITL1 regions, else "the {units}" (default "areas")."""
+    if units is None and set(codes) <= set(_SHORT):
+        return "the UK's nations and regions"
+    return f"the {units or 'areas'}"
 
 
 def _tile_positions(tiles: pd.DataFrame | None) -> dict[str, tuple[float, float]]:
@@ -38,18 +60,33 @@ def _tile_positions(tiles: pd.DataFrame | None) -> dict[str, tuple[float, float]
         from .load import load_data
 
         tiles = load_data().areas
+    if not has_tiles(tiles):
+        from .errors import LDIError
+
+        raise LDIError("this edition's areas.csv has no tile positions (tile_q, tile_r) for "
+                       "every unit, so no tile map can be drawn; add them or skip the map "
+                       "(plots.has_tiles)")
     pos = {}
     for row in tiles.itertuples():
-        q, r = int(row.tile_q), int(row.tile_r)
+        q, r = int(float(row.tile_q)), int(float(row.tile_r))
         x = q + (0.5 if r % 2 == 1 else 0.0)  # odd-r layout: odd rows shift right
         y = r * math.sqrt(3) / 2
         pos[row.area_code] = (x, y)
     return pos
 
 
-def add_source(fig: plt.Figure, source: str, licence: str = OGL_ATTRIBUTION) -> None:
-    """Write the source and licence line at the foot of a figure."""
-    text = f"Source: {source}. {licence}" if source else licence
+def add_source(fig: plt.Figure, source: str, licence: str | None = None) -> None:
+    """Write the source and licence line at the foot of a figure.
+
+    ``licence`` defaults to the OGL attribution, or nothing on a page of another edition
+    (:func:`ldi_helpers.display.use_edition`).
+    """
+    if licence is None:
+        from .display import _EDITION
+
+        ed = _EDITION["data"]
+        licence = OGL_ATTRIBUTION if ed is None or ed.has_ldi_tables else ""
+    text = (f"Source: {source}. {licence}" if source else licence).strip()
     fig.text(0.01, 0.005, text, fontsize=7, color="#444444", ha="left", va="bottom", wrap=True)
 
 
@@ -73,8 +110,10 @@ def plot_tile_map(
     tiles: pd.DataFrame | None = None,
     reverse: bool = False,
     names: Mapping[str, str] | None = None,
+    units: str | None = None,
+    licence: str | None = None,
 ) -> plt.Figure:
-    """Tile (hex) map of the 12 ITL1 regions coloured by a value.
+    """Tile (hex) map of the units coloured by a value (the 12 ITL1 regions by default).
 
     Parameters
     ----------
@@ -91,6 +130,8 @@ def plot_tile_map(
         ITL1 code of a region to outline in black (a regional report's own region).
     tiles : pandas.DataFrame, optional
         ``areas`` table with ``area_code``, ``tile_q``, ``tile_r``; loaded from data/ if omitted.
+    units : str, optional
+        The edition's plural unit word, for the alt text (default: the UK's nations and regions).
     reverse : bool
         Reverse the colour map (for "lower is better" values).
     """
@@ -107,6 +148,9 @@ def plot_tile_map(
     vmin, vmax = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
     if vmin == vmax:
         vmin, vmax = vmin - 1, vmax + 1
+    if names is None and tiles is not None and "name" in tiles.columns:
+        names = dict(zip(tiles["area_code"], tiles["name"]))
+    names = names or {}
     cm = plt.get_cmap(cmap + ("_r" if reverse else ""))
     norm = matplotlib.colors.Normalize(vmin=vmin, vmax=vmax)
     for code, (x, y) in pos.items():
@@ -119,7 +163,8 @@ def plot_tile_map(
         rgb = matplotlib.colors.to_rgb(colour)
         dark = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) < 0.55
         label = (fmt.format(v) if fmt else compact(v)) if np.isfinite(v) else "n/a"
-        ax.text(x, y + 0.12, short_name(code), ha="center", va="center", fontsize=8,
+        ax.text(x, y + 0.12, short_name(code, names.get(code)), ha="center", va="center",
+                fontsize=8,
                 color="white" if dark else "black", fontweight="bold")
         ax.text(x, y - 0.18, label, ha="center", va="center", fontsize=7.5,
                 color="white" if dark else "black")
@@ -137,20 +182,17 @@ def plot_tile_map(
     top, bottom = ("weaker", "stronger") if reverse else ("stronger", "weaker")
     cb.ax.text(0.5, 1.02, top, transform=cb.ax.transAxes, ha="center", va="bottom", fontsize=7)
     cb.ax.text(0.5, -0.02, bottom, transform=cb.ax.transAxes, ha="center", va="top", fontsize=7)
-    if names is None and tiles is not None and "name" in tiles.columns:
-        names = dict(zip(tiles["area_code"], tiles["name"]))
-    names = names or {}
     if len(finite):
         hi_, lo_ = finite.idxmax(), finite.idxmin()
         best, worst = (lo_, hi_) if reverse else (hi_, lo_)
-        alt = (f"Hex map of the UK's nations and regions: {title}. Strongest "
+        alt = (f"Hex map of {place_phrase(pos, units)}: {title}. Strongest "
                f"{names.get(best, best)} ({compact(finite[best])} {unit}), weakest "
                f"{names.get(worst, worst)} ({compact(finite[worst])})")
         if highlight in values.index and np.isfinite(values[highlight]):
             alt += f"; {names.get(highlight, highlight)}, outlined, {compact(values[highlight])}"
         set_alt(fig, alt + ".")
     if own_fig:
-        add_source(fig, source)
+        add_source(fig, source, licence)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
 
@@ -166,8 +208,10 @@ def plot_ranked_dots(
     reference: float | None = None,
     reference_label: str = "UK median",
     higher_is_better: bool = True,
+    names: Mapping[str, str] | None = None,
+    units: str | None = None,
 ) -> plt.Figure:
-    """Ranked dot chart: one row per region, best at the top, optional interval bars.
+    """Ranked dot chart: one row per unit, best at the top, optional interval bars.
 
     Parameters
     ----------
@@ -179,7 +223,18 @@ def plot_ranked_dots(
         A vertical reference line (e.g. the UK median), labelled ``reference_label``.
     higher_is_better : bool
         Sort order: the best region is drawn at the top.
+    names : mapping, optional
+        Unit names by code (default: the ITL1 regions' names; other codes as they are).
+    units : str, optional
+        The edition's plural unit word for the alt text (default "regions").
     """
+    itl1 = {r.itl1_code for r in REGIONS}
+
+    def nm(c):
+        if names is not None and c in names:
+            return str(names[c])
+        return region_by_code(c).name if c in itl1 else str(c)
+
     values = pd.Series(values, dtype="float64")
     order = values.sort_values(ascending=not higher_is_better, na_position="last")
     own_fig = ax is None
@@ -190,7 +245,7 @@ def plot_ranked_dots(
     labels = []
     for i, (code, v) in enumerate(order.items()):
         y = len(order) - 1 - i
-        name = region_by_code(code).name if code in {r.itl1_code for r in REGIONS} else str(code)
+        name = nm(code)
         labels.append((y, name if np.isfinite(v) else f"{name} (no data)"))
         colour = "#d62728" if code == highlight else "#1f77b4"
         if intervals is not None and code in intervals.index:
@@ -206,9 +261,7 @@ def plot_ranked_dots(
     ax.set_xlabel(unit)
     fin = order.dropna()
     if len(fin):
-        def nm(c):
-            return region_by_code(c).name if c in {r.itl1_code for r in REGIONS} else str(c)
-        alt = (f"Dot chart of the regions ranked by {title.rstrip('.')} ({unit}): highest "
+        alt = (f"Dot chart of the {units or 'regions'} ranked by {title.rstrip('.')} ({unit}): highest "
                f"{nm(fin.idxmax())} ({compact(fin.max())}), lowest {nm(fin.idxmin())} "
                f"({compact(fin.min())})")
         if reference is not None and np.isfinite(reference):
@@ -225,7 +278,9 @@ def plot_ranked_dots(
     return fig
 
 
-def plot_coverage_heatmap(cov: pd.DataFrame, title: str, source: str) -> plt.Figure:
+def plot_coverage_heatmap(cov: pd.DataFrame, title: str, source: str,
+                          unit: str = "region", names: Mapping[str, str] | None = None
+                          ) -> plt.Figure:
     """Heatmap of indicator counts per component (rows) and region (columns).
 
     Parameters
@@ -241,9 +296,10 @@ def plot_coverage_heatmap(cov: pd.DataFrame, title: str, source: str) -> plt.Fig
     sns.heatmap(share, annot=counts, fmt="d", cmap="Blues", vmin=0, vmax=1, ax=ax,
                 cbar_kws={"label": "share of the component's indicators with data"},
                 linewidths=0.5, linecolor="white")
-    ax.set_xticklabels([short_name(c) for c in counts.columns], rotation=0)
+    names = names or {}
+    ax.set_xticklabels([short_name(c, names.get(c)) for c in counts.columns], rotation=0)
     ax.set_yticklabels([f"{name} ({n})" for name, n in cov["indicators"].items()], rotation=0)
-    ax.set_xlabel("region (numbers: indicators with a value)")
+    ax.set_xlabel(f"{unit} (numbers: indicators with a value)")
     ax.set_ylabel("component (number of indicators)")
     ax.set_title(title, fontsize=11)
     add_source(fig, source)
@@ -252,7 +308,7 @@ def plot_coverage_heatmap(cov: pd.DataFrame, title: str, source: str) -> plt.Fig
 
 
 def plot_indicator_tiles(data, indicator_ids: list[str], title: str,
-                         highlight: str | None = None) -> plt.Figure:
+                         highlight: str | None = None, units: str | None = None) -> plt.Figure:
     """Small multiples: one tile map per indicator at its default period.
 
     Each panel is titled with the indicator name, unit and period; a "lower is better" indicator
@@ -276,7 +332,7 @@ def plot_indicator_tiles(data, indicator_ids: list[str], title: str,
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.suptitle(title, fontsize=12)
-    set_alt(fig, f"{n} hex map{'s' if n != 1 else ''} of the UK's nations and regions for "
+    set_alt(fig, f"{n} hex map{'s' if n != 1 else ''} of {place_phrase(data.area_codes, units)} for "
             f"{title}: " + "; ".join(str(meta.loc[i, 'name']) for i in indicator_ids)
             + ". The values are in the data overview's tables and the CSV downloads.")
     sources = sorted(set(meta.loc[indicator_ids, "source_org"]))
@@ -285,7 +341,8 @@ def plot_indicator_tiles(data, indicator_ids: list[str], title: str,
     return fig
 
 
-def plot_component_profile(profile: pd.DataFrame, region_name: str, source: str) -> plt.Figure:
+def plot_component_profile(profile: pd.DataFrame, region_name: str, source: str,
+                           unit: str = "region") -> plt.Figure:
     """Horizontal bars of a region's component scores with the median region marked.
 
     Parameters
@@ -301,7 +358,7 @@ def plot_component_profile(profile: pd.DataFrame, region_name: str, source: str)
     y = np.arange(len(p))
     ax.barh(y, p["score"].fillna(0), color=[colours[v] for v in p["verdict"]], height=0.6)
     ax.scatter(p["uk_median"], y, marker="|", s=400, color="black", zorder=3,
-               label="median region")
+               label=f"median {unit}")
     from matplotlib.patches import Patch
 
     handles = [Patch(color=colours[k], label=k if k != "strength" else "strength (5+ points "
@@ -313,8 +370,8 @@ def plot_component_profile(profile: pd.DataFrame, region_name: str, source: str)
               for c, v in zip(p["component"], p["verdict"])]
     ax.set_yticks(y, labels, fontsize=9)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("component score (0 = weakest region, 100 = strongest; min-max scale)")
-    ax.set_title(f"{region_name}: component profile against the median region", fontsize=11,
+    ax.set_xlabel(f"component score (0 = weakest {unit}, 100 = strongest; min-max scale)")
+    ax.set_title(f"{region_name}: component profile against the median {unit}", fontsize=11,
                  pad=18)
     median_handle = ax.get_legend_handles_labels()[0]
     ax.legend(handles=median_handle + handles, loc="upper center", bbox_to_anchor=(0.5, -0.16),
@@ -326,14 +383,14 @@ def plot_component_profile(profile: pd.DataFrame, region_name: str, source: str)
     strong = [c for c, v in zip(profile["component"], profile["verdict"]) if v == "strength"]
     weak = [c for c, v in zip(profile["component"], profile["verdict"]) if v == "weakness"]
     set_alt(fig, f"Bar chart of {region_name}'s score on each of the {len(profile)} components "
-            "(0-100) against the median region. Clearly above the median: "
+            f"(0-100) against the median {unit}. Clearly above the median: "
             + (", ".join(strong) or "none") + ". Clearly below: " + (", ".join(weak) or "none")
             + ".")
     return fig
 
 
 def plot_top_assumptions(assumptions: pd.DataFrame, region_name: str, source: str,
-                         top: int = 6) -> plt.Figure:
+                         top: int = 6, unit: str = "region") -> plt.Figure:
     """Bars of the total Sobol index of a region's rank for its most influential assumptions."""
     a = assumptions.head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(a) + 1.5))
@@ -342,7 +399,7 @@ def plot_top_assumptions(assumptions: pd.DataFrame, region_name: str, source: st
     ax.barh(y, a["S1"].clip(lower=0), color="#aec7e8", height=0.3, label="alone (first order)")
     ax.set_yticks(y, [textwrap.shorten(str(t), 55) for t in a["assumption"]], fontsize=8.5)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of the variance of the region's rank (Sobol index)")
+    ax.set_xlabel(f"share of the variance of the {unit}'s rank (Sobol index)")
     ax.set_title(f"Which method assumptions move {region_name}'s rank", fontsize=11)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)

@@ -31,10 +31,11 @@ from pathlib import Path
 import yaml
 
 from .errors import LDIError
-from .geography import REGIONS, Region, resolve_area
+from .geography import Unit, resolve_unit, units_of
 from .load import REPO_ROOT, data_fingerprint, default_data_dir
 from .notebooks import (NOTEBOOKS, RunResult, allow_new_runs, check_parameters, default_runs,
-                        dump_json, execute_notebook, notebook_parameters, render_html, stop_all)
+                        dump_json, execute_notebook, notebook_parameters, render_html,
+                        skipped_notebooks, stop_all)
 
 #: Lock file inside an output folder, held (``flock``) by the run writing into it.
 LOCK_NAME = ".ldi.lock"
@@ -120,35 +121,41 @@ def _inject(notebook: str, params: dict, base: dict, data_dir: Path | None = Non
     return out
 
 
-def plan_jobs(params: dict, areas: list[Region] | None, include_analysis: bool = True,
-              data_dir: Path | None = None) -> list[Job]:
-    """The list of notebook runs for ``ldi run`` (``areas=None`` means every region).
+def plan_jobs(params: dict, areas: list[Unit] | None, include_analysis: bool = True,
+              data_dir: Path | None = None, data=None) -> list[Job]:
+    """The list of notebook runs for ``ldi run`` (``areas=None`` means every unit).
 
     Parameters
     ----------
     params : dict
         The params-file content (``spec``, ``scenario``).
-    areas : list of Region, optional
-        Regions to brief (``None``: all twelve; ``[]``: none). A region named twice runs once.
+    areas : list of Unit, optional
+        Units to brief (``None``: all of the edition's; ``[]``: none). A unit named twice runs
+        once.
     include_analysis : bool
-        Include the analysis notebooks.
+        Include the analysis notebooks: the generic ones, one component page per component of
+        the edition's framework, and the LDI-only ones when the edition has the LDI's tables.
     data_dir : Path, optional
-        Curated data folder, passed to every notebook as its ``data_dir`` parameter.
+        Edition folder, passed to every notebook as its ``data_dir`` parameter.
+    data : LDIData, optional
+        The loaded edition (loaded from ``data_dir`` when not given).
     """
+    if data is None:
+        from .load import load_data
+
+        data = load_data(data_dir)
     jobs: list[Job] = []
     if include_analysis:
-        for nb, stem, base in default_runs():
+        for nb, stem, base in default_runs(data):
             title = NOTEBOOKS[nb].title
             if nb == "component":
-                from .components import COMPONENTS
-
-                title = f"Component: {COMPONENTS[base['component']]}"
+                title = f"Component: {data.components[base['component']]}"
             jobs.append(Job(nb, stem, _inject(nb, params, base, data_dir), "analysis", title))
     if NOTEBOOKS["regional_report"].path.exists():
-        for region in areas if areas is not None else list(REGIONS):
-            jobs.append(Job("regional_report", f"report_{slugify(region.name)}",
-                            _inject("regional_report", params, {"area": region.name}, data_dir),
-                            "report", region.name))
+        for unit in areas if areas is not None else units_of(data):
+            jobs.append(Job("regional_report", f"report_{slugify(unit.name) or slugify(unit.code)}",
+                            _inject("regional_report", params, {"area": unit.name}, data_dir),
+                            "report", unit.name))
     return unique_jobs(jobs)
 
 
@@ -184,14 +191,13 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _cached_intervals(cache_dir: Path, params: dict, data_dir: Path | None = None):
+def _cached_intervals(cache_dir: Path, params: dict, data):
     """Rank intervals the run's regional reports computed (default report settings), if any."""
     from .briefing import rank_uncertainty
-    from .load import load_data
     from .spec import coerce_spec
 
     d = notebook_parameters(NOTEBOOKS["regional_report"].path)
-    found = rank_uncertainty(load_data(data_dir), coerce_spec(params.get("spec") or {}),
+    found = rank_uncertainty(data, coerce_spec(params.get("spec") or {}),
                              d["n_samples"], d["sobol_n"], d["seed"], cache_dir=cache_dir,
                              cached_only=True)
     return None if found is None else found["intervals"]
@@ -381,12 +387,21 @@ def _publish(staging: Path, output_dir: Path, last: tuple[str, ...]) -> list[str
     return [str(f.relative_to(staging)) for f in files]
 
 
-def _heading(job: Job) -> str | None:
-    """The h1 of a job's page: the region on a briefing, the component on a component page."""
+def _heading(job: Job, data=None) -> str | None:
+    """The h1 of a job's page: the unit on a briefing, the component on a component page."""
     if job.kind == "report":
-        return f"{job.parameters.get('area', job.title)}: digital ecosystem briefing"
+        what = "digital ecosystem briefing" if data is None or data.has_ldi_tables else "briefing"
+        return f"{job.parameters.get('area', job.title)}: {what}"
     if job.notebook == "component":
         return job.title
+    if data is not None and not data.has_ldi_tables:
+        from .geography import unit_words
+
+        w = unit_words(data)
+        return {"data_overview": f"What data the {w['index_name']} uses",
+                "index": f"The {w['index_name']}: composite scores and ranks",
+                "sensitivity": f"How robust are the rankings? Uncertainty and sensitivity per "
+                               f"{w['unit']}"}.get(job.notebook)
     return None
 
 
@@ -456,8 +471,8 @@ def _run_record(manifest: dict) -> dict:
     return {k: manifest.get(k) for k in keys}
 
 
-def _intervals_from_jobs(jobs: list[dict]):
-    """Rank intervals recorded on report jobs, as a frame indexed by ITL1 code (or None)."""
+def _intervals_from_jobs(jobs: list[dict], data):
+    """Rank intervals recorded on report jobs, as a frame indexed by unit code (or None)."""
     import pandas as pd
 
     rows = {}
@@ -465,7 +480,7 @@ def _intervals_from_jobs(jobs: list[dict]):
         iv = j.get("rank_interval")
         if j.get("kind") == "report" and iv:
             try:
-                rows[resolve_area(j["parameters"]["area"]).itl1_code] = iv
+                rows[resolve_unit(data, j["parameters"]["area"]).code] = iv
             except LDIError:
                 continue
     if not rows:
@@ -475,7 +490,7 @@ def _intervals_from_jobs(jobs: list[dict]):
 
 def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
              progress: bool = True, params: dict | None = None,
-             data_dir: Path | None = None) -> tuple[list[RunResult], Path]:
+             data_dir: Path | None = None, data=None) -> tuple[list[RunResult], Path]:
     """Execute jobs (in parallel processes), render HTML, write the index page and manifest.
 
     Parameters
@@ -494,6 +509,8 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
     data_dir : Path, optional
         Curated data folder (default ``data/`` or ``$LDI_DATA_DIR``); validated before any
         notebook starts and given to every notebook (``$LDI_DATA_DIR`` in its environment).
+    data : LDIData, optional
+        The edition already loaded from ``data_dir`` (loaded and validated here when not given).
 
     Returns
     -------
@@ -517,9 +534,10 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         check_parameters(NOTEBOOKS[job.notebook].path, job.parameters)
     data_dir = Path(data_dir).resolve() if data_dir is not None else default_data_dir()
     if not data_dir.is_dir():
-        raise LDIError(f"data folder {data_dir} not found; pass --data-dir a folder of curated "
-                       "tables (see `ldi data check --help`)")
-    load_data(data_dir)  # every table and cross-table check, before any notebook starts
+        raise LDIError(f"data folder {data_dir} not found; pass --edition (or --data-dir) "
+                       "an edition folder of tables (see docs/EDITIONS.md)")
+    if data is None or Path(data.data_dir).resolve() != data_dir:
+        data = load_data(data_dir)  # every table and cross-table check, before notebooks start
     existed = Path(output_dir).expanduser().exists()
     output_dir = prepare_output_dir(output_dir)
     lock = OutputLock(output_dir)
@@ -564,18 +582,19 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                           "parameters": j.parameters, "output": j.stem} for j in jobs]
             site_jobs += [j for j in _earlier_jobs(output_dir)
                           if j["html"] not in {k["html"] for k in site_jobs}]
-            pages, regions = site_pages(site_jobs)
+            pages, regions = site_pages(site_jobs, data)
 
             def render(job: Job) -> None:
                 page = _html_path(job)
                 render_html(staging / "notebooks" / f"{job.stem}.ipynb", staging / page,
-                            job.title, heading=_heading(job), nav=site_nav(page, pages, regions),
+                            job.title, heading=_heading(job, data),
+                            nav=site_nav(page, pages, regions, data),
                             page=page)
 
             for fut in [pool.submit(render, j) for j in jobs if results[j.stem].ok]:
                 fut.result()
             write_glossary_page(staging / GLOSSARY_PAGE,
-                                nav=site_nav(GLOSSARY_PAGE, pages, regions))
+                                nav=site_nav(GLOSSARY_PAGE, pages, regions, data), data=data)
         except BaseException:
             # Interrupted (signal) or failed: end every notebook process and its kernel first,
             # so the worker threads return, then let the cleanup below remove the staging.
@@ -587,7 +606,7 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         pool.shutdown(wait=True)
         ordered = [results[j.stem] for j in jobs]
         run_id = staging.name.removeprefix(STAGING_PREFIX)
-        intervals = _cached_intervals(staging / ".cache", params or {}, data_dir)
+        intervals = _cached_intervals(staging / ".cache", params or {}, data)
         manifest = {
             "run_id": run_id,
             "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -597,6 +616,10 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
             "data_dir": str(data_dir),
             "data_sha256": data_fingerprint(data_dir),
             "params": params or {},
+            "edition": {k: data.edition.get(k) for k in ("name", "index_name", "unit_word",
+                                                          "unit_word_plural")},
+            "skipped": [{"notebook": NOTEBOOKS[n].filename, "title": NOTEBOOKS[n].title,
+                         "reason": why} for n, why in skipped_notebooks(data)],
             "jobs": [],
         }
         for j, r in zip(jobs, ordered):
@@ -606,7 +629,7 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                      "failed_cell": r.failed_cell, "error": r.error, "warnings": r.warnings,
                      "html": _html_path(j) if r.ok else None, "run_id": run_id}
             if j.kind == "report" and r.ok and intervals is not None:
-                code = resolve_area(j.parameters["area"]).itl1_code
+                code = resolve_unit(data, j.parameters["area"]).code
                 if code in intervals.index:
                     entry["rank_interval"] = {
                         "rank_lo": int(intervals.loc[code, "rank_lo"]),
@@ -619,7 +642,7 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
             manifest["workbook"] = WORKBOOK
         merged = merge_manifest(output_dir, manifest)
         write_index_page(staging / "index.html", merged,
-                         intervals=_intervals_from_jobs(merged["jobs"]))
+                         intervals=_intervals_from_jobs(merged["jobs"], data), data=data)
         dump_json(merged, staging / "manifest.json")
         _publish(staging, output_dir, last=("index.html", "manifest.json"))
         published = True
@@ -633,18 +656,33 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
     return ordered, output_dir / "manifest.json"
 
 
-def resolve_areas(names: list[str] | None, all_areas: bool) -> list[Region]:
-    """Regions named on the command line (``--area``, repeatable) or all of them (``--all``).
+def resolve_areas(names: list[str] | None, all_areas: bool, data=None) -> list[Unit]:
+    """Units named on the command line (``--area``, repeatable) or all of them (``--all``).
 
-    A region named twice (``--area tlc --area "North East"``) is briefed once.
+    A unit named twice (``--area tlc --area "North East"``) is briefed once.
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Codes, names or aliases of the edition's units.
+    all_areas : bool
+        Every unit of the edition.
+    data : LDIData, optional
+        The edition (default: the shipped ``data/``).
     """
+    if data is None:
+        from .load import load_data
+
+        data = load_data()
     if all_areas:
-        return list(REGIONS)
+        return units_of(data)
     if not names:
-        raise LDIError("say which region: --area \"North East\" (repeatable) or --all")
-    out: list[Region] = []
+        first = units_of(data)[0].name
+        raise LDIError(f"say which {data.edition.get('unit_word') or 'area'}: --area "
+                       f"\"{first}\" (repeatable) or --all")
+    out: list[Unit] = []
     for name in names:
-        region = resolve_area(name)
-        if region not in out:
-            out.append(region)
+        unit = resolve_unit(data, name)
+        if unit not in out:
+            out.append(unit)
     return out

@@ -508,18 +508,22 @@ def plot_sobol_bars(indices: pd.DataFrame, title: str, source: str, output: str 
 
 
 def describe_assumptions(table: pd.DataFrame, indices: pd.DataFrame | None = None,
-                         output: str = "rank", names: Mapping[str, str] | None = None) -> list[str]:
-    """Plain-English sentences from :func:`get_assumptions_table` (and the indices, if given)."""
+                         output: str = "rank", names: Mapping[str, str] | None = None,
+                         unit: str = "region") -> list[str]:
+    """Plain-English sentences from :func:`get_assumptions_table` (and the indices, if given).
+
+    ``unit`` is the edition's word for one unit ("region", "country").
+    """
     out = []
     top = table.dropna(subset=["max_ST"])
     if top.empty:
-        return ["No region's rank varies under the sampled methodologies."]
+        return [f"No {unit}'s rank varies under the sampled methodologies."]
     first = top.iloc[0]
     out.append(f"The assumption that matters most is the {first['label'].lower()}: it accounts "
-               f"for up to {first['max_ST']:.0%} of the variation in a region's rank "
+               f"for up to {first['max_ST']:.0%} of the variation in a {unit}'s rank "
                f"({first['most_affected']}), including its interactions with other choices.")
     broad = top.sort_values("share_of_all_movement", ascending=False).iloc[0]
-    out.append(f"Weighting each region by how much its rank actually moves, the "
+    out.append(f"Weighting each {unit} by how much its rank actually moves, the "
                f"{broad['label'].lower()} is involved in about {broad['share_of_all_movement']:.0%} "
                "of all rank movement in the table.")
     for level in ("high", "medium", "low"):

@@ -7,7 +7,7 @@ import io
 import os
 from pathlib import Path
 
-from .geography import REGIONS
+from .geography import unit_words, units_of
 from .provenance import OGL_ATTRIBUTION, RECONSTRUCTION_NOTE
 
 _CSS = """
@@ -17,7 +17,7 @@ h1{font-size:1.7em;margin-bottom:.2em} h2{margin-top:1.6em;border-bottom:1px sol
 table{border-collapse:collapse;width:100%;font-size:.95em} th,td{padding:.35em .6em;
 border-bottom:1px solid #e5e5e5;text-align:left} th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.fail{color:#a40000} .note{color:#555;font-size:.9em} .grid{display:flex;gap:2em;flex-wrap:wrap}
+.fail{color:#a40000} .note{color:#555;font-size:.9em;overflow-wrap:anywhere} .grid{display:flex;gap:2em;flex-wrap:wrap}
 .grid>div{flex:1 1 340px;min-width:0} img{max-width:100%}
 """
 
@@ -26,8 +26,10 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _rank_table_and_map(spec_overrides: dict | None = None, data_dir=None) -> tuple[dict, str]:
-    """Ranks under the run's spec (ITL1 code -> rank) and a base64 tile map of them."""
+def _rank_table_and_map(spec_overrides: dict | None = None, data_dir=None,
+                        data=None) -> tuple[dict, str]:
+    """Ranks under the run's spec (unit code -> rank) and a base64 tile map of them ("" when
+    the edition has no tile positions)."""
     try:
         import matplotlib.pyplot as plt
 
@@ -37,12 +39,25 @@ def _rank_table_and_map(spec_overrides: dict | None = None, data_dir=None) -> tu
         from .spec import default_spec
     except ImportError:
         return "", ""
-    data = load_data(data_dir)
+    from .plots import has_tiles
+
+    if data is None:
+        data = load_data(data_dir)
     result = build_index(data, spec_overrides or default_spec())
     ranks = result.ranks
-    fig = plot_tile_map(ranks, "LDI rank (open reconstruction, 1 = strongest)", "rank",
-                        "workbench index built from ONS, Ofcom, HESA and other open data",
-                        cmap="viridis", reverse=True, tiles=data.areas)
+    if not has_tiles(data.areas):
+        return ranks.to_dict(), ""
+    if data.has_ldi_tables:
+        title, source = ("LDI rank (open reconstruction, 1 = strongest)",
+                         "workbench index built from ONS, Ofcom, HESA and other open data")
+    else:
+        w = unit_words(data)
+        title = f"{w['index_name']} rank (1 = strongest)"
+        source = f"{w['edition']}: {data.edition.get('attribution') or 'see each page'}"
+    fig = plot_tile_map(ranks, title, "rank", source, cmap="viridis", reverse=True,
+                        tiles=data.areas, names=result.area_names,
+                        units=None if data.has_ldi_tables else unit_words(data)["units"],
+                        licence=OGL_ATTRIBUTION if data.has_ldi_tables else "")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)
@@ -50,8 +65,8 @@ def _rank_table_and_map(spec_overrides: dict | None = None, data_dir=None) -> tu
     return ranks.to_dict(), img
 
 
-def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
-    """Write the run's index page: tile map of ranks, table of regions, links, failures.
+def write_index_page(path: Path, manifest: dict, intervals=None, data=None) -> Path:
+    """Write the run's index page: tile map of ranks, table of units, links, failures.
 
     Parameters
     ----------
@@ -61,6 +76,9 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     intervals : DataFrame, optional
         Rank intervals by ITL1 code (``rank_lo``, ``rank_hi``) computed by the run's reports;
         shown beside each rank when given.
+    data : LDIData, optional
+        The run's edition (default: loaded from ``manifest["data_dir"]``): the units, their
+        order and names, and the words the page uses.
 
     Every piece of text from data or parameters is HTML-escaped. When the folder holds the
     outputs of several runs (``manifest["runs"]``), each link says which run produced it.
@@ -74,20 +92,30 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     def made_by(j: dict) -> str:
         rid = j.get("run_id")
         return f" <span class='note'>(run {_e(rid)})</span>" if several and rid else ""
+    if data is None:
+        from .load import load_data
+
+        data = load_data(manifest.get("data_dir"))
+    w = unit_words(data)
+    ldi = data.has_ldi_tables
     try:
         ranks, img = _rank_table_and_map((manifest.get("params") or {}).get("spec"),
-                                         manifest.get("data_dir"))
+                                         manifest.get("data_dir"), data)
         rank_note = ""
     except Exception as exc:  # noqa: BLE001 - the page must still link what did run
         ranks, img = {}, ""
         rank_note = f"<p class='fail'>Ranks could not be computed: {_e(exc)}</p>"
-    pages, regions = site_pages(jobs)
+    pages, regions = site_pages(jobs, data)
+    title = "Local Digital Index workbench" if ldi else f"{w['edition']}: workbench"
+    intro = (f"{RECONSTRUCTION_NOTE} Each region's rank is shown with its uncertainty in the "
+             "reports; growth figures are scenarios with stated assumptions." if ldi else
+             f"{w['edition']}: the {w['index_name']} for {w['n']} {w['units']}, built with the "
+             f"workbench's open method. Each {w['unit']}'s rank is shown with its uncertainty "
+             "in the briefings.")
     parts = [
-        page_head("Local Digital Index workbench: reports"),
-        "<body>", site_nav("index.html", pages, regions), "<main>",
-        "<h1>Local Digital Index workbench</h1>",
-        f"<p>{_e(RECONSTRUCTION_NOTE)} Each region's rank is shown with its uncertainty in the "
-        "reports; growth figures are scenarios with stated assumptions.</p>",
+        page_head(f"{title}: reports"),
+        "<body>", site_nav("index.html", pages, regions, data), "<main>",
+        f"<h1>{_e(title)}</h1>", f"<p>{_e(intro)}</p>",
     ]
     if failures:
         parts.append("<h2>Reports that failed</h2><ul>")
@@ -96,11 +124,12 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
             parts.append(f"<li class='fail'>{_e(j['notebook'])} [{_e(j['output'])}]{cell}: "
                          f"{_e(j['error'])}</li>")
         parts.append("</ul>")
-    parts.append("<div class='grid'><div><h2>Regional briefings</h2><div class='ldi-table'><table>"
-                 "<tr><th>Region</th><th class='num'>Rank</th>"
+    heading = "Regional briefings" if ldi else f"Briefings, one per {w['unit']}"
+    parts.append(f"<div class='grid'><div><h2>{_e(heading)}</h2><div class='ldi-table'><table>"
+                 f"<tr><th>{_e(w['Unit'])}</th><th class='num'>Rank</th>"
                  + ("<th>Likely range (5th-95th percentile)</th>" if intervals is not None else "")
                  + "<th>Briefing</th></tr>")
-    ordered = sorted(REGIONS, key=lambda r: (ranks.get(r.itl1_code, 99), r.name))
+    ordered = sorted(units_of(data), key=lambda r: (ranks.get(r.code, 10**9), r.name))
     for region in ordered:
         job = reports.get(region.name)
         link = (f"<a href='{_e(job['html'])}'>{_e(region.name)} briefing</a>"
@@ -122,8 +151,10 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     parts.append("</table></div></div>")
     if img:
         by_rank = sorted((v, k) for k, v in ranks.items() if v == v)
-        names = {r.itl1_code: r.name for r in REGIONS}
-        alt = ("Hex map of the UK's nations and regions coloured by rank on the open index: "
+        names = {u.code: u.name for u in units_of(data)}
+        alt = ((f"Hex map of the UK's nations and regions coloured by rank on the open index: "
+                if ldi else f"Hex map of the {w['units']} coloured by rank on the "
+                f"{w['index_name']}: ")
                + "; ".join(f"{int(v)} {names.get(k, k)}" for v, k in by_rank) + ".")
         parts.append(f"<div><h2>Ranks on the map</h2><img alt='{_e(alt)}' "
                      f"src='data:image/png;base64,{img}'></div>")
@@ -135,10 +166,10 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
         rank_note += (f"<p class='note'>Likely range: the ranks that hold 90% of the {n:,} "
                       "methods sampled in the uncertainty analysis (the same sample as the "
                       "sensitivity page). "
-                      + (f"At least two regions share a rank {_e(share_phrase(t, n))}; tied "
-                         "regions share the better rank, so the better end of a range can be "
-                         "optimistic." if t > 0 else "No sampled method gives two regions the "
-                         "same rank.") + "</p>")
+                      + (f"At least two {_e(w['units'])} share a rank {_e(share_phrase(t, n))}; "
+                         f"tied {_e(w['units'])} share the better rank, so the better end of a "
+                         "range can be optimistic." if t > 0 else "No sampled method gives two "
+                         f"{_e(w['units'])} the same rank.") + "</p>")
     parts.append("</div>" + rank_note)
     parts.append("<h2>Analysis</h2><ul>")
     for j in analyses:
@@ -150,6 +181,13 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
     parts.append(f"<li><a href='{GLOSSARY_PAGE}'>Glossary: the terms of art used on these pages, "
                  "in plain English</a></li>")
     parts.append("</ul>")
+    skipped = manifest.get("skipped") or []
+    if skipped:
+        parts.append("<h2>Pages not produced for this edition</h2><ul>")
+        for sk in skipped:
+            parts.append(f"<li>{_e(sk.get('title') or sk.get('notebook'))}: "
+                         f"{_e(sk.get('reason', ''))}.</li>")
+        parts.append("</ul>")
     if manifest.get("workbook"):
         parts.append(f"<h2>Download the numbers</h2><p>Every table of this run, one sheet per "
                      f"table: <a href='{_e(manifest['workbook'])}' download>all figures of this "
@@ -162,26 +200,35 @@ def write_index_page(path: Path, manifest: dict, intervals=None) -> Path:
            "marked beside each link." if several else "")
         + " The full record (method specification, scenario, data "
         f"hashes, package versions, timings) is in <a href='manifest.json'>manifest.json</a>.</p>"
-        f"<p class='note'>{_e(OGL_ATTRIBUTION)} Other sources and their licences are listed in "
-        "each report.</p></main></body></html>"
+        + (f"<p class='note'>{_e(OGL_ATTRIBUTION)} Other sources and their licences are listed "
+           "in each report.</p>" if ldi else
+           (f"<p class='note'>{_e(data.edition.get('attribution'))}</p>"
+            if data.edition.get("attribution") else ""))
+        + "</main></body></html>"
     )
     return _write_atomic(path, "\n".join(parts))
 
 
-def site_pages(jobs: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Analysis pages and regional briefings (in the fixed order of regions) that exist.
+def site_pages(jobs: list[dict], data=None) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Analysis pages and briefings (in the edition's order of units) that exist.
 
     Parameters
     ----------
     jobs : list of dict
         Manifest jobs (``kind``, ``ok``, ``html``, ``title``, ``parameters``).
+    data : LDIData, optional
+        The edition (default: the shipped ``data/``).
     """
+    if data is None:
+        from .load import load_data
+
+        data = load_data()
     pages = [{"html": j["html"], "title": j.get("title") or j["output"]}
              for j in jobs if j.get("kind") == "analysis" and j.get("ok") and j.get("html")]
     pages.sort(key=lambda p: p["html"])
     by_area = {j["parameters"].get("area"): j["html"] for j in jobs
                if j.get("kind") == "report" and j.get("ok") and j.get("html")}
-    regions = [(r.name, by_area[r.name]) for r in REGIONS if r.name in by_area]
+    regions = [(u.name, by_area[u.name]) for u in units_of(data) if u.name in by_area]
     return pages, regions
 
 
@@ -296,7 +343,8 @@ def _a(href: str, text: str, current: bool = False) -> str:
     return f"<a href='{_e(href)}'>{_e(text)}</a>"
 
 
-def site_nav(current: str, pages: list[dict], regions: list[tuple[str, str]]) -> str:
+def site_nav(current: str, pages: list[dict], regions: list[tuple[str, str]],
+             data=None) -> str:
     """The header of a page: back to the index, previous/next region, analysis pages, glossary.
 
     Parameters
@@ -306,7 +354,9 @@ def site_nav(current: str, pages: list[dict], regions: list[tuple[str, str]]) ->
     pages : list of dict
         Analysis pages as ``{"html": path, "title": text}`` (paths relative to the output folder).
     regions : list of (name, path)
-        Regional briefings in their fixed order (only those that exist).
+        Briefings in the edition's order of units (only those that exist).
+    data : LDIData, optional
+        The edition, for its unit word (default: "region").
 
     Returns
     -------
@@ -314,15 +364,19 @@ def site_nav(current: str, pages: list[dict], regions: list[tuple[str, str]]) ->
         A ``<nav>`` element; every text is escaped.
     """
     up = "../" * current.count("/")
+    unit, units = "region", "regions"
+    if data is not None:
+        w = unit_words(data)
+        unit, units = w["unit"], w["units"]
     parts = [f"<nav class='ldi-nav' aria-label='Site'>",
-             _a(up + "index.html", "All regions and reports (index)", current == "index.html")]
+             _a(up + "index.html", f"All {units} and reports (index)", current == "index.html")]
     paths = [p for _, p in regions]
     if current in paths:
         i = paths.index(current)
         if i > 0:
-            parts.append(_a(up + paths[i - 1], f"\u2190 Previous region: {regions[i - 1][0]}"))
+            parts.append(_a(up + paths[i - 1], f"\u2190 Previous {unit}: {regions[i - 1][0]}"))
         if i < len(paths) - 1:
-            parts.append(_a(up + paths[i + 1], f"Next region: {regions[i + 1][0]} \u2192"))
+            parts.append(_a(up + paths[i + 1], f"Next {unit}: {regions[i + 1][0]} \u2192"))
     if pages:
         parts.append("<details><summary>Analysis pages</summary> "
                      + " ".join(_a(up + p["html"], p["title"], p["html"] == current)
@@ -375,12 +429,25 @@ def page_head(title: str) -> str:
             f"<title>{_e(title)}</title><style>{_CSS}{READER_CSS}</style></head>")
 
 
-def write_glossary_page(path: Path, nav: str = "") -> Path:
-    """Write the glossary: every term of art the pages use, in plain English (atomically)."""
-    rows = sorted(GLOSSARY.items(), key=lambda kv: kv[1][0].casefold())
-    body = "".join(f"<dt id='{_e(a)}'>{_e(term)}</dt><dd>{_e(text)}</dd>"
+def write_glossary_page(path: Path, nav: str = "", data=None) -> Path:
+    """Write the glossary: every term of art the pages use, in plain English (atomically).
+
+    With ``data`` (an edition other than the LDI's) the entries speak of its units
+    (:func:`~ldi_helpers.geography.in_edition_words`) and the ITL1 entry is left out.
+    """
+    from .geography import in_edition_words
+
+    ldi = data is None or data.has_ldi_tables
+    rows = sorted(((a, v) for a, v in GLOSSARY.items() if ldi or a != "itl1"),
+                  key=lambda kv: kv[1][0].casefold())
+
+    def words(text: str) -> str:
+        return text if data is None else in_edition_words(text, data)
+    body = "".join(f"<dt id='{_e(a)}'>{_e(words(term))}</dt><dd>{_e(words(text))}</dd>"
                    for a, (term, _, text) in rows)
-    page = (page_head("Glossary: Local Digital Index workbench") + "<body>" + nav
+    title = ("Local Digital Index workbench" if ldi else
+             f"{data.edition.get('name') or 'workbench'}")
+    page = (page_head(f"Glossary: {title}") + "<body>" + nav
             + "<main><h1>Glossary</h1><p>The terms of art used on these pages, in plain "
             "English.</p><dl class='ldi-glossary'>" + body + "</dl></main></body></html>")
     return _write_atomic(path, page)

@@ -73,6 +73,11 @@ def tied_in_sample(ranks: np.ndarray) -> np.ndarray:
     return out
 
 
+def tie_rule_note(units: str = "regions") -> str:
+    """:data:`TIE_RULE_NOTE` in the edition's words (``units``: its plural unit word)."""
+    return TIE_RULE_NOTE.replace("regions whose", f"{units} whose", 1)
+
+
 #: How tied ranks are treated in the uncertainty analysis (printed wherever intervals are shown).
 TIE_RULE_NOTE = (
     "In a sampled method, regions whose scores tie (within the index's tolerance; common under "
@@ -622,7 +627,8 @@ def _plain_methods(text: Any) -> str:
     return re.sub(r"[a-z_]+", lambda m: words.get(m.group(0), m.group(0)), str(text))
 
 
-def one_at_a_time_table(oat: pd.DataFrame, data: Any, factors: FactorSet) -> pd.DataFrame:
+def one_at_a_time_table(oat: pd.DataFrame, data: Any, factors: FactorSet,
+                        units: str | None = None) -> pd.DataFrame:
     """Reader version of :func:`get_one_at_a_time`: each change in words, with its effect.
 
     Parameters
@@ -640,15 +646,18 @@ def one_at_a_time_table(oat: pd.DataFrame, data: Any, factors: FactorSet) -> pd.
         ``Change`` (check family), ``What`` (component, indicator or "assumption: alternative"),
         ``Largest rank change``, ``Regions changing rank`` and, if any check has one, ``Note``.
     """
-    from .components import COMPONENTS
-
+    comps = getattr(data, "components", None) or {}
+    if units is None:
+        units = str((getattr(data, "edition", None) or {}).get("unit_word_plural") or "regions")
     ftab = factors.table()
     labels = dict(zip(ftab["factor"], ftab["label"]))
     ind_names = data.indicators.set_index("indicator_id")["name"].to_dict()
 
     def what(check: str, change: Any) -> str:
         if check == "leave component out":
-            return COMPONENTS.get(change, change)
+            from .components import COMPONENTS
+
+            return comps.get(change) or COMPONENTS.get(change, change)
         if check == "leave indicator out":
             return ind_names.get(change, change)
         if " = " in str(change):
@@ -660,29 +669,33 @@ def one_at_a_time_table(oat: pd.DataFrame, data: Any, factors: FactorSet) -> pd.
         "Change": [ONE_AT_A_TIME_CHECKS.get(k, k) for k in oat["check"]],
         "What": [what(k, v) for k, v in zip(oat["check"], oat["change"])],
         "Largest rank change": oat["max_rank_change"].astype(int),
-        "Regions changing rank": oat["areas_moved"],
+        f"{units[:1].upper() + units[1:]} changing rank": oat["areas_moved"],
     })
     if oat["note"].astype(str).str.strip().any():
         table["Note"] = oat["note"]
     return table
 
 
-def describe_one_at_a_time(table: pd.DataFrame, top: int = 5) -> list[str]:
+def describe_one_at_a_time(table: pd.DataFrame, top: int = 5, unit: str = "region",
+                           units: str = "regions") -> list[str]:
     """Sentences on the ``top`` single changes that move ranks most, and how many move none.
 
     ``table`` is :func:`one_at_a_time_table` output; its first row is the default method.
+    ``unit``/``units`` are the edition's words for one unit and several.
     """
     changes = table.iloc[1:]
-    worst = changes.sort_values(["Largest rank change", "Regions changing rank"],
+    moved = next(c for c in table.columns if str(c).endswith(" changing rank"))
+    worst = changes.sort_values(["Largest rank change", moved],
                                 ascending=False, kind="stable").head(top)
     none_moved = int((changes["Largest rank change"] == 0).sum())
-    return ([f"{r['Change']} ({r['What']}) moves a region by up to {r['Largest rank change']} "
-             f"places and changes {r['Regions changing rank']} regions' ranks"
+    return ([f"{r['Change']} ({r['What']}) moves a {unit} by up to {r['Largest rank change']} "
+             f"places and changes {r[moved]} {units}' ranks"
              for _, r in worst.iterrows()]
-            + [f"{none_moved} of the {len(changes)} single changes move no region at all."])
+            + [f"{none_moved} of the {len(changes)} single changes move no {unit} at all."])
 
 
-def describe_rank_intervals(intervals: pd.DataFrame, robust_width: int = 2) -> list[str]:
+def describe_rank_intervals(intervals: pd.DataFrame, robust_width: int = 2,
+                            units: str = "regions") -> list[str]:
     """Plain-English sentences on which regions' ranks are robust and which are not.
 
     A region is called *robust* when its 5-95 % rank interval spans at most ``robust_width``
@@ -717,14 +730,14 @@ def describe_rank_intervals(intervals: pd.DataFrame, robust_width: int = 2) -> l
                                f"{_ordinal(d.loc[c, 'rank_hi'])})" for c in wide.index) + ".")
     moved = d[d["median_rank"] != d["nominal_rank"]]
     if len(moved):
-        out.append("Regions whose typical (median) rank differs from their rank under the default "
+        out.append(f"{units[:1].upper() + units[1:]} whose typical (median) rank differs from their rank under the default "
                    "method: " + "; ".join(
                        f"{name[c]} ({_ordinal(d.loc[c, 'nominal_rank'])} by default, "
                        f"{_ordinal(d.loc[c, 'median_rank'])} typically)" for c in moved.index) + ".")
     if "any_tie_share" in d.attrs and n:
         t = float(d.attrs["any_tie_share"])
-        out.append((f"Ties: at least two regions share a rank {share_phrase(t, n)}; tied "
-                    "regions share the better rank, so the better end of an interval can be "
+        out.append((f"Ties: at least two {units} share a rank {share_phrase(t, n)}; tied "
+                    f"{units} share the better rank, so the better end of an interval can be "
                     "optimistic where ties are frequent.") if t > 0 else
-                   f"Ties: none of the {n:,} sampled methods gives two regions the same rank.")
+                   f"Ties: none of the {n:,} sampled methods gives two {units} the same rank.")
     return out

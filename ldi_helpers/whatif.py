@@ -33,7 +33,7 @@ import pandas as pd
 
 from .aggregate import aggregate, rank_scores
 from .errors import LDIError
-from .geography import resolve_area
+from .geography import resolve_area, resolve_unit
 from .index import IndexResult, build_index
 from .spec import coerce_spec
 
@@ -131,7 +131,8 @@ def what_if(data, spec, area: str, changes: Mapping[str, object]) -> WhatIfResul
         Unknown key (the valid indicators and components are listed) or unreadable value.
     """
     spec = coerce_spec(spec)
-    code = resolve_area(area).itl1_code
+    code = (resolve_unit(data, area).code if hasattr(data, "areas")
+            else resolve_area(area).itl1_code)  # a bare (values, indicators) namespace
     before = build_index(data, spec)
     if code not in before.composite.index:
         raise WhatIfError(f"{code} is not in the index under this spec (screened out)")
@@ -161,7 +162,7 @@ def what_if(data, spec, area: str, changes: Mapping[str, object]) -> WhatIfResul
                 if "geography" in values.columns:
                     row["geography"] = spec.geography
                 if "area_name" in values.columns:
-                    row["area_name"] = resolve_area(code).name
+                    row["area_name"] = before.area_name(code)
                 values = pd.concat([values, pd.DataFrame([row])], ignore_index=True)
         after = build_index(SimpleNamespace(values=values, indicators=data.indicators), spec)
     comp_changes = {k: v for k, v in changes.items() if k in comps}
@@ -175,6 +176,16 @@ def what_if(data, spec, area: str, changes: Mapping[str, object]) -> WhatIfResul
         composite, ranks = _recompose(after, comp.to_numpy())
         table = pd.DataFrame({"index": composite, "rank": ranks}, index=comp.index).join(comp)
     return WhatIfResult(code, resolved, _frame(before), table)
+
+
+def _code_in(result: IndexResult, area: str) -> str:
+    """The code of ``area`` (a code or a name of the result's units, any case; for the ITL1
+    regions any form :func:`~ldi_helpers.geography.resolve_area` understands)."""
+    key = str(area).strip().casefold()
+    for code in result.composite.index:
+        if key in (str(code).casefold(), str(result.area_name(code)).casefold()):
+            return code
+    return resolve_area(area).itl1_code
 
 
 def smallest_improvement(result: IndexResult, area: str, grid: int = 512,
@@ -199,7 +210,7 @@ def smallest_improvement(result: IndexResult, area: str, grid: int = 512,
         ``increase``, ``new_rank``, ``reachable``. Sorted by ``increase`` (unreachable last).
         Empty if the area is already ranked 1.
     """
-    code = resolve_area(area).itl1_code
+    code = _code_in(result, area)
     if code not in result.composite.index:
         raise WhatIfError(f"{code} is not in this index (screened out)")
     comp = result.component_scores.to_numpy()

@@ -50,6 +50,8 @@ def test_every_notebook_declares_data_dir():
 
 def test_data_dir_is_passed_to_every_job(tmp_path):
     from ldi_helpers.runner import plan_jobs
-    jobs = plan_jobs({}, None, include_analysis=True, data_dir=tmp_path)
+    from ldi_helpers.load import load_data
+    # planning reads the edition (its components and units); data_dir is only passed on
+    jobs = plan_jobs({}, None, include_analysis=True, data_dir=tmp_path, data=load_data())
     assert len(jobs) == len(default_runs()) + 12
     assert {j.parameters.get("data_dir") for j in jobs} == {str(tmp_path.resolve())}
