@@ -30,12 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ldi_helpers.explorer import (EXPLORER_FACTORS, Explorer, ExplorerState, svg_hex_map,
+from ldi_helpers.report.explorer import (EXPLORER_FACTORS, Explorer, ExplorerState, svg_hex_map,
                                   svg_ranked)
-from ldi_helpers.factors import default_factors
-from ldi_helpers.index import build_index
-from ldi_helpers.load import load_data
-from ldi_helpers.uncertainty import make_rebuild_model, run_monte_carlo
+from ldi_helpers.analysis.factors import default_factors
+from ldi_helpers.method.index import build_index
+from ldi_helpers.data.load import load_data
+from ldi_helpers.analysis.uncertainty import make_rebuild_model, run_monte_carlo
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import nbformat
 
-from ldi_helpers.geography import resolve_area
-from ldi_helpers.notebooks import NOTEBOOKS, execute_notebook, render_html
-from ldi_helpers.runner import plan_jobs, run_jobs
+from ldi_helpers.data.geography import resolve_area
+from ldi_helpers.run.notebooks import NOTEBOOKS, execute_notebook, render_html
+from ldi_helpers.run.runner import plan_jobs, run_jobs
 
 
 def _empty_notebook(path: Path) -> Path:

@@ -5,9 +5,9 @@
 
 In one run it measures, side by side, on the SAME sampled methodologies of the real data:
 
-1. the vectorised engine (:func:`ldi_helpers.uncertainty.make_batch_model`, array arithmetic over
+1. the vectorised engine (:func:`ldi_helpers.analysis.uncertainty.make_batch_model`, array arithmetic over
    samples x areas x indicators) on ``--samples`` Monte Carlo methodologies;
-2. the straightforward per-sample rebuild (:func:`ldi_helpers.uncertainty.make_rebuild_model`:
+2. the straightforward per-sample rebuild (:func:`ldi_helpers.analysis.uncertainty.make_rebuild_model`:
    one ``build_index`` with DataFrames per sample) on the first ``--baseline`` of those samples,
    extrapolated per sample to the full count;
 3. that both give the same ranks (exactly) and scores (to 1e-9) on the baseline samples;
@@ -31,13 +31,13 @@ import time
 
 import numpy as np
 
-from ldi_helpers.factors import default_factors
-from ldi_helpers.geography import ITL1_CODES
-from ldi_helpers.load import load_data
-from ldi_helpers.sensitivity import (
+from ldi_helpers.analysis.factors import default_factors
+from ldi_helpers.data.geography import ITL1_CODES
+from ldi_helpers.data.load import load_data
+from ldi_helpers.analysis.sensitivity import (
     analyse_sobol, get_sobol_convergence, sobol_design, summarise_convergence,
 )
-from ldi_helpers.uncertainty import make_batch_model, make_rebuild_model
+from ldi_helpers.analysis.uncertainty import make_batch_model, make_rebuild_model
 
 METHOD_FACTORS = ["normalisation", "composite_aggregation", "component_aggregation",
                   "component_weights", "indicator_weights", "imputation", "treatment"]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ldi_helpers.components import COMPONENTS
-from ldi_helpers.geography import REGIONS
-from ldi_helpers.load import TABLES
+from ldi_helpers.data.components import COMPONENTS
+from ldi_helpers.data.geography import REGIONS
+from ldi_helpers.data.load import TABLES
 
 #: edition.yaml of the tiny LDI-like edition.
 TINY_EDITION_YAML = (
@@ -38,7 +38,7 @@ def tiny_columns(name: str) -> list[str]:
 
 
 def tiny_tables() -> dict[str, list[list]]:
-    """Rows for each table (keys of ldi_helpers.load.TABLES)."""
+    """Rows for each table (keys of ldi_helpers.data.load.TABLES)."""
     values, areas, pop, panel, pub = [], [], [], [], []
     for i, r in enumerate(REGIONS):
         values.append([r.itl1_code, r.name, "ITL1", "ind_a", "2022", str(10 + i)])
@@ -91,8 +91,8 @@ def fake_notebooks(tmp_path: Path, monkeypatch):
     """
     import nbformat
 
-    import ldi_helpers.notebooks as nbmod
-    import ldi_helpers.runner as runner
+    import ldi_helpers.run.notebooks as nbmod
+    import ldi_helpers.run.runner as runner
 
     folder = tmp_path / "fake_notebooks"
     folder.mkdir()
@@ -130,7 +130,7 @@ def full_run(tmp_path_factory):
     """
     import os
 
-    from ldi_helpers.cli import main
+    from ldi_helpers.run.cli import main
 
     reuse = os.environ.get("LDI_TEST_RUN_DIR")
     if reuse:

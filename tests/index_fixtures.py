@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from ldi_helpers.geography import ITL1_CODES
+from ldi_helpers.data.geography import ITL1_CODES
 
 # indicator_id, component, direction, is_proxy, default_period
 META = [

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ldi_helpers.aggregate import (SCORE_ATOL, SCORE_RTOL, aggregate, aggregate_components, compare_scores,
+from ldi_helpers.method.aggregate import (SCORE_ATOL, SCORE_RTOL, aggregate, aggregate_components, compare_scores,
                                    copeland, geometric_shift, rank_scores, score_tolerance,
                                    scores_tie, weighted_arithmetic, weighted_geometric)
 from ldi_helpers.errors import SpecError
@@ -144,7 +144,7 @@ def test_rank_ties_within_tolerance_on_sample_axes():
 
 @pytest.mark.parametrize("a, b", ULP_PAIRS)
 def test_copeland_contest_within_tolerance_is_a_tie_on_both_paths(a, b):
-    from ldi_helpers.batch import _copeland
+    from ldi_helpers.method.batch import _copeland
     # area 0 and area 1 differ only by floating-point noise on both inputs; area 2 loses to both
     v = np.array([[[a, a], [b, b], [-1.0, -1.0]]])
     for w in (np.array([[0.4999999999999999, 0.5000000000000001]]), np.array([[0.5, 0.5]])):

@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 
 from index_fixtures import make_data
-from ldi_helpers.aggregate import aggregate, aggregate_components, copeland, rank_scores
-from ldi_helpers.batch import (CHOICE_TABLES, BatchError, _copeland, choices_from_specs,
+from ldi_helpers.method.aggregate import aggregate, aggregate_components, copeland, rank_scores
+from ldi_helpers.method.batch import (CHOICE_TABLES, BatchError, _copeland, choices_from_specs,
                                evaluate_batch, prepare_batch)
-from ldi_helpers.index import build_index
-from ldi_helpers.spec import (COMPONENT_AGGREGATIONS, COMPOSITE_AGGREGATIONS, NORMALISATIONS,
+from ldi_helpers.method.index import build_index
+from ldi_helpers.method.spec import (COMPONENT_AGGREGATIONS, COMPOSITE_AGGREGATIONS, NORMALISATIONS,
                               default_spec)
-from ldi_helpers.weights import renormalise
+from ldi_helpers.method.weights import renormalise
 
 VARIANTS = [
     {},
@@ -132,7 +132,7 @@ def test_choices_from_specs_rejects_fixed_fields(prepared):
 def test_agrees_with_build_index_on_the_curated_data():
     """End to end on the real curated tables (skipped when they have not been built)."""
     from ldi_helpers.errors import DataValidationError
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
     try:
         real = load_data()
     except DataValidationError:
@@ -149,7 +149,7 @@ def test_agrees_with_build_index_on_the_curated_data():
 
 def _per_group_reference(prepared, choices, wc, wi):
     """Straightforward evaluation: one group per distinct set of method codes, the step
-    functions of :mod:`ldi_helpers.aggregate` applied to that group's scores and weights."""
+    functions of :mod:`ldi_helpers.method.aggregate` applied to that group's scores and weights."""
     n_a, n_i, n_c = prepared.shape
     n = len(choices["imputation"])
     if wi is None:  # the spec's weights: PCA weights follow each sample's imputation/treatment
@@ -207,7 +207,7 @@ def test_vectorised_path_matches_per_group_evaluation_with_pca_default(data):
 def test_vectorised_path_matches_per_group_evaluation_on_the_curated_data():
     """Same comparison on the real curated tables (skipped when they have not been built)."""
     from ldi_helpers.errors import DataValidationError
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
     try:
         real = load_data()
     except DataValidationError:

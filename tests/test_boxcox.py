@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from index_fixtures import make_data
-from ldi_helpers.batch import CHOICE_TABLES, evaluate_batch, prepare_batch
-from ldi_helpers.index import build_index
-from ldi_helpers.spec import MethodSpec
-from ldi_helpers.treat import TREATMENTS, boxcox_transform, treat
+from ldi_helpers.method.batch import CHOICE_TABLES, evaluate_batch, prepare_batch
+from ldi_helpers.method.index import build_index
+from ldi_helpers.method.spec import MethodSpec
+from ldi_helpers.method.treat import TREATMENTS, boxcox_transform, treat
 
 SKEWED = np.array([1.0, 1.2, 1.1, 1.0, 1.3, 1.5, 9.0, 2.0, 1.4, 0.9, 1.6, 0.8])
 

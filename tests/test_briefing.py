@@ -3,10 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldi_helpers.briefing import (build_briefing, component_profile, gbp, gva_position,
+from ldi_helpers.report.briefing import (build_briefing, component_profile, gbp, gva_position,
                                   improvement_sentence, key_figures, ordinal)
 from ldi_helpers.errors import UnknownAreaError
-from ldi_helpers.load import load_data
+from ldi_helpers.data.load import load_data
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +91,8 @@ def test_component_profile_verdicts_on_constructed_scores():
 
 
 def test_uncertainty_cache_gives_identical_results(data, tmp_path, monkeypatch):
-    from ldi_helpers.briefing import rank_uncertainty
-    from ldi_helpers.spec import default_spec
+    from ldi_helpers.report.briefing import rank_uncertainty
+    from ldi_helpers.method.spec import default_spec
 
     fresh = rank_uncertainty(data, default_spec(), 64, 0, 3)
     monkeypatch.setenv("LDI_CACHE_DIR", str(tmp_path))
@@ -108,8 +108,8 @@ def test_uncertainty_cache_gives_identical_results(data, tmp_path, monkeypatch):
 
 
 def test_uncertainty_cached_only_does_not_compute(data, tmp_path):
-    from ldi_helpers.briefing import rank_uncertainty
-    from ldi_helpers.spec import default_spec
+    from ldi_helpers.report.briefing import rank_uncertainty
+    from ldi_helpers.method.spec import default_spec
 
     assert rank_uncertainty(data, default_spec(), 16, 0, 5, cache_dir=tmp_path,
                             cached_only=True) is None
@@ -153,7 +153,7 @@ def test_sample_size_and_ties_are_printed_from_the_run(data):
 def test_no_chart_when_no_assumption_moves_the_rank(data):
     import dataclasses
 
-    from ldi_helpers.briefing import assumptions_sentence
+    from ldi_helpers.report.briefing import assumptions_sentence
     b = build_briefing(data, "London", n_samples=0, sobol_n=0)
     flat = pd.DataFrame({"assumption": ["Normalisation method", "Outlier treatment"],
                          "S1": [np.nan, np.nan], "ST": [np.nan, 0.0]})
@@ -169,7 +169,7 @@ def test_no_chart_when_no_assumption_moves_the_rank(data):
 @pytest.mark.parametrize("field, value", [("n_samples", "abc"), ("sobol_n", -1), ("seed", 1.5)])
 def test_sample_sizes_must_be_whole_numbers(field, value):
     from ldi_helpers.errors import LDIError
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
     kwargs = {"n_samples": 0, "sobol_n": 0, "seed": 1, field: value}
     with pytest.raises(LDIError, match=rf"parameter {field} must be a whole number >= 0, "
                                        rf"got {value!r}; e\.g\. -p {field}"):

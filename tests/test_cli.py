@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ldi_helpers.cli import main
+from ldi_helpers.run.cli import main
 
 
 def run(capsys, *argv):

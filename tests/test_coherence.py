@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from index_fixtures import make_data
-from ldi_helpers.coherence import cronbach_alpha, get_corr, get_cronbach, get_pca
+from ldi_helpers.analysis.coherence import cronbach_alpha, get_corr, get_cronbach, get_pca
 from ldi_helpers.errors import LDIError
-from ldi_helpers.index import build_index
+from ldi_helpers.method.index import build_index
 
 
 def _data(b_values):
@@ -61,7 +61,7 @@ def test_pca_loadings_sign_and_weights():
 def test_rank_comparison_known_answer():
     import pandas as pd
 
-    from ldi_helpers.coherence import get_rank_comparison
+    from ldi_helpers.analysis.coherence import get_rank_comparison
 
     class Result:
         ranks = pd.Series({"TLC": 1.0, "TLD": 2.0, "TLE": 3.0})
@@ -80,7 +80,7 @@ def test_rank_comparison_known_answer():
 # --- near-duplicate pairs -------------------------------------------------------------------
 from pathlib import Path  # noqa: E402
 
-from ldi_helpers.coherence import (  # noqa: E402
+from ldi_helpers.analysis.coherence import (  # noqa: E402
     DEFAULT_ALTERNATIVES, NEAR_DUPLICATE_RHO, NEAR_DUPLICATE_TOL, near_duplicate_pairs,
     same_component_spearman,
 )
@@ -136,7 +136,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 def curated():
     if not (DATA_DIR / "indicator_values.csv").is_file():
         pytest.skip("curated data not built")
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
 
     return load_data(DATA_DIR)
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldi_helpers.index import build_index
-from ldi_helpers.load import load_data
+from ldi_helpers.method.index import build_index
+from ldi_helpers.data.load import load_data
 
 EDITION = Path(__file__).resolve().parent / "editions" / "coinr_asem"
 #: COINr's method for the reference files (see the edition's SOURCE.md).
@@ -58,7 +58,7 @@ def test_ranks_match_coinr(asem):
 
 
 def test_batch_engine_gives_the_same_index_on_the_reference_edition(asem):
-    from ldi_helpers.batch import evaluate_batch, prepare_batch
+    from ldi_helpers.method.batch import evaluate_batch, prepare_batch
 
     data, r = asem
     res = evaluate_batch(prepare_batch(data, COINR_SPEC))

@@ -1,4 +1,4 @@
-"""Tests of the curated-data build (ldi_helpers.curate and its per-source readers).
+"""Tests of the curated-data build (ldi_helpers.data.curate and its per-source readers).
 
 Known answers below were read by hand from the raw files in ../shared/data/raw (the rows are quoted
 in each test, and the test re-reads them so it fails if the raw file changes).
@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ldi_helpers.components import COMPONENTS
-from ldi_helpers.curate import OUTPUT_FILES, REPO_ROOT, build_data
-from ldi_helpers.curate_common import academic_year, period_from_iso
+from ldi_helpers.data.components import COMPONENTS
+from ldi_helpers.data.curate import OUTPUT_FILES, REPO_ROOT, build_data
+from ldi_helpers.data.curate_common import academic_year, period_from_iso
 from ldi_helpers.errors import DataValidationError
 
 RAW = (REPO_ROOT / ".." / "shared" / "data" / "raw").resolve()

@@ -1,4 +1,4 @@
-"""Tests of the district edition (``data/editions/lad/``, built by ``ldi_helpers.curate_lad``).
+"""Tests of the district edition (``data/editions/lad/``, built by ``ldi_helpers.data.curate_lad``).
 
 Known answers are re-read from the raw files in ../shared/data/raw, so a changed raw file fails
 the test rather than silently changing the answer.
@@ -13,10 +13,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ldi_helpers import curate_lad
-from ldi_helpers.curate import REPO_ROOT
+from ldi_helpers.data import curate_lad
+from ldi_helpers.data.curate import REPO_ROOT
 from ldi_helpers.errors import DataValidationError
-from ldi_helpers.geography import REGIONS
+from ldi_helpers.data.geography import REGIONS
 
 RAW = (REPO_ROOT / ".." / "shared" / "data" / "raw").resolve()
 LAD = REPO_ROOT / "data" / "editions" / "lad"
@@ -247,8 +247,8 @@ def test_only_district_components_have_indicators():
 
 
 def test_edition_loads_and_the_engine_runs_with_the_default_spec(areas):
-    from ldi_helpers.index import build_index
-    from ldi_helpers.load import load_data
+    from ldi_helpers.method.index import build_index
+    from ldi_helpers.data.load import load_data
 
     data = load_data(LAD)
     assert data.edition["unit_word"] == "local authority"

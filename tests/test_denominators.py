@@ -3,10 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldi_helpers.batch import evaluate_batch, prepare_batch
+from ldi_helpers.method.batch import evaluate_batch, prepare_batch
 from ldi_helpers.errors import SpecError
-from ldi_helpers.index import build_index
-from ldi_helpers.spec import MethodSpec
+from ldi_helpers.method.index import build_index
+from ldi_helpers.method.spec import MethodSpec
 from test_hierarchy import SPEC, expected, toy
 
 

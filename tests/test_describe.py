@@ -1,8 +1,8 @@
 """Data descriptions used by several notebooks."""
 import numpy as np
 
-from ldi_helpers.describe import component_status, indicator_summary, latest_values, sources_table
-from ldi_helpers.load import load_data
+from ldi_helpers.analysis.describe import component_status, indicator_summary, latest_values, sources_table
+from ldi_helpers.data.load import load_data
 
 
 def test_indicator_summary_counts_regions_at_default_period(tiny_data_dir):

@@ -1,7 +1,7 @@
 """The two-audience table display."""
 import pandas as pd
 
-from ldi_helpers.display import table_bundle
+from ldi_helpers.report.display import table_bundle
 
 
 def test_bundle_has_text_and_escaped_html():
@@ -14,7 +14,7 @@ def test_bundle_has_text_and_escaped_html():
 
 
 def test_ordinal_rounds_and_handles_teens():
-    from ldi_helpers.display import ordinal
+    from ldi_helpers.report.display import ordinal
 
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 111)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th"]
@@ -24,7 +24,7 @@ def test_ordinal_rounds_and_handles_teens():
 def test_show_bullets_gives_markdown_and_identical_text(monkeypatch):
     import IPython.display
 
-    from ldi_helpers.display import show_bullets
+    from ldi_helpers.report.display import show_bullets
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldi_helpers.components import COMPONENTS
+from ldi_helpers.data.components import COMPONENTS
 from ldi_helpers.errors import DataValidationError
-from ldi_helpers.load import REPO_ROOT, load_data
+from ldi_helpers.data.load import REPO_ROOT, load_data
 
 EDITIONS = Path(__file__).resolve().parent / "editions"
 TOY3 = EDITIONS / "toy3"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ldi_helpers.cli import main
+from ldi_helpers.run.cli import main
 from ldi_helpers.errors import UnknownAreaError
-from ldi_helpers.geography import Unit, in_edition_words, resolve_unit, units_of
-from ldi_helpers.load import load_data
+from ldi_helpers.data.geography import Unit, in_edition_words, resolve_unit, units_of
+from ldi_helpers.data.load import load_data
 
 TOY = Path(__file__).parent / "editions" / "toy3"
 COUNTRIES = ["Avalon", "Borduria", "Cascadia", "Dorne", "Elbonia", "Freedonia"]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldi_helpers.effective import effective_weights, nominal_weights
-from ldi_helpers.index import build_index
+from ldi_helpers.analysis.effective import effective_weights, nominal_weights
+from ldi_helpers.method.index import build_index
 from test_hierarchy import SPEC, toy
 
 

@@ -43,3 +43,36 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "bash scripts/test.sh" in readme
     assert "bash scripts/test.sh" in ci
+
+
+def test_package_layers_import_only_downwards():
+    """raw -> edition (data) -> method -> analysis -> report -> run: no module imports from a
+    layer above its own (errors, choices and text sit below every layer)."""
+    import ast
+    from pathlib import Path
+
+    order = {"": 0, "data": 1, "method": 2, "analysis": 3, "report": 4, "run": 5}
+    pkg = Path(__file__).resolve().parent.parent / "ldi_helpers"
+    bad = []
+    for f in pkg.rglob("*.py"):
+        rel = f.relative_to(pkg)
+        layer = rel.parts[0] if len(rel.parts) > 1 else ""
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level == 0 and (node.module or "").startswith("ldi_helpers."):
+                target = node.module.split(".")[1]
+            elif node.level == 2 and node.module:
+                target = node.module.split(".")[0]
+            elif node.level == 1 and layer:
+                target = layer
+            else:
+                continue
+            if order.get(target, 0) > order[layer]:
+                bad.append(f"{rel}:{node.lineno} imports {target}")
+    assert not bad, bad
+    # every layer exists and the flat layout is gone
+    assert {p.name for p in pkg.iterdir() if p.is_dir() and (p / "__init__.py").exists()} == \
+        {"data", "method", "analysis", "report", "run"}
+    assert sorted(p.name for p in pkg.glob("*.py")) == ["__init__.py", "choices.py", "errors.py",
+                                                        "text.py"]

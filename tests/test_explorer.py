@@ -1,4 +1,4 @@
-"""The methodology explorer's functions (ldi_helpers.explorer), with known answers."""
+"""The methodology explorer's functions (ldi_helpers.report.explorer), with known answers."""
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from ldi_helpers.errors import LDIError
-from ldi_helpers.explorer import (EXPLORER_FACTORS, Explorer, ExplorerError, ExplorerState,
+from ldi_helpers.report.explorer import (EXPLORER_FACTORS, Explorer, ExplorerError, ExplorerState,
                                   load_params, ranks_text, save_params, spec_differences,
                                   svg_hex_map, svg_ranked)
-from ldi_helpers.index import build_index
-from ldi_helpers.load import load_data
-from ldi_helpers.runner import load_params as runner_load_params
-from ldi_helpers.spec import MethodSpec, default_spec
+from ldi_helpers.method.index import build_index
+from ldi_helpers.data.load import load_data
+from ldi_helpers.run.runner import load_params as runner_load_params
+from ldi_helpers.method.spec import MethodSpec, default_spec
 
 TOY3 = Path(__file__).parent / "editions" / "toy3"
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ldi_helpers.errors import LDIError
-from ldi_helpers.factors import (
+from ldi_helpers.analysis.factors import (
     ChoiceFactor, FactorError, FactorSet, UniformFactor, WeightsFactor, choice, equal_bins,
 )
 
@@ -106,8 +106,8 @@ from types import SimpleNamespace  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from ldi_helpers.factors import alternative_periods, default_factors, spec_for_sample  # noqa: E402
-from ldi_helpers.spec import default_spec  # noqa: E402
+from ldi_helpers.analysis.factors import alternative_periods, default_factors, spec_for_sample  # noqa: E402
+from ldi_helpers.method.spec import default_spec  # noqa: E402
 
 
 def _tiny_data():

@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from ldi_helpers import formatting as fmt
-from ldi_helpers.load import load_data
+from ldi_helpers.report import formatting as fmt
+from ldi_helpers.data.load import load_data
 
 
 @pytest.mark.parametrize("value, expected", [

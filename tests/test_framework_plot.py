@@ -8,8 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from ldi_helpers.framework import framework_of  # noqa: E402
-from ldi_helpers.framework_plot import plot_framework  # noqa: E402
+from ldi_helpers.data.framework import framework_of  # noqa: E402
+from ldi_helpers.report.framework_plot import plot_framework  # noqa: E402
 from test_hierarchy import toy  # noqa: E402
 
 

@@ -1,9 +1,9 @@
 """Area codes, names, aliases and the 'did you mean' suggestions."""
 import pytest
 
-from ldi_helpers.components import COMPONENTS, check_component, component_name
+from ldi_helpers.data.components import COMPONENTS, check_component, component_name
 from ldi_helpers.errors import LDIError, UnknownAreaError
-from ldi_helpers.geography import ITL1_CODES, REGIONS, region_by_code, resolve_area
+from ldi_helpers.data.geography import ITL1_CODES, REGIONS, region_by_code, resolve_area
 
 
 def test_twelve_regions_in_itl1_order():

@@ -1,4 +1,4 @@
-"""Tests for ldi_helpers.growth_models on panels with known growth, convergence and dispersion."""
+"""Tests for ldi_helpers.analysis.growth_models on panels with known growth, convergence and dispersion."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldi_helpers import growth_models as gm
+from ldi_helpers.analysis import growth_models as gm
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 HAVE_DATA = all((DATA_DIR / f).is_file() for f in (
@@ -203,7 +203,7 @@ def test_relate_to_index_without_london():
 def real():
     if not HAVE_DATA:
         pytest.skip("curated data not built yet")
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
 
     return load_data()
 

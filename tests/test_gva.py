@@ -1,4 +1,4 @@
-"""Tests for ldi_helpers.gva: known answers on a tiny table, then techUK's published figures."""
+"""Tests for ldi_helpers.analysis.gva: known answers on a tiny table, then techUK's published figures."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldi_helpers import gva
+from ldi_helpers.analysis import gva
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 HAVE_DATA = (DATA_DIR / "published_techuk_2023.csv").is_file() and (DATA_DIR / "areas.csv").is_file()
@@ -85,7 +85,7 @@ def test_missing_fact_and_population_are_errors():
 def real():
     if not HAVE_DATA:
         pytest.skip("curated data not built yet")
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
 
     return load_data()
 

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldi_helpers.batch import evaluate_batch, prepare_batch
-from ldi_helpers.factors import default_factors
-from ldi_helpers.index import build_index
-from ldi_helpers.sensitivity import get_sobol_indices
-from ldi_helpers.uncertainty import make_batch_model, make_rebuild_model, run_monte_carlo
+from ldi_helpers.method.batch import evaluate_batch, prepare_batch
+from ldi_helpers.analysis.factors import default_factors
+from ldi_helpers.method.index import build_index
+from ldi_helpers.analysis.sensitivity import get_sobol_indices
+from ldi_helpers.analysis.uncertainty import make_batch_model, make_rebuild_model, run_monte_carlo
 
 AREAS = ["A1", "A2", "A3", "A4"]
 # indicator -> (component, direction, weight, values for A1..A4; None = missing)
@@ -94,7 +94,7 @@ def test_batch_engine_agrees_with_build_index_on_a_deep_framework():
     choices = {"normalisation": rng.integers(0, 5, n), "composite_aggregation": rng.integers(0, 3, n),
                "component_aggregation": rng.integers(0, 2, n)}
     res = evaluate_batch(p, choices)
-    from ldi_helpers.batch import CHOICE_TABLES
+    from ldi_helpers.method.batch import CHOICE_TABLES
     for k in range(n):
         spec = {**SPEC, **{key: CHOICE_TABLES[key][int(choices[key][k])] for key in choices}}
         r = build_index(data, spec)
@@ -127,7 +127,7 @@ def test_toy3_edition_matches_its_independent_expectation_at_every_level():
     import sys
     from pathlib import Path
 
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
 
     here = Path(__file__).resolve().parent / "editions"
     sys.path.insert(0, str(here))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ldi_helpers.load import REPO_ROOT, TABLES, load_data
-from ldi_helpers.notebooks import inert_markdown
-from ldi_helpers.runner import Job, plan_jobs, run_jobs
+from ldi_helpers.data.load import REPO_ROOT, TABLES, load_data
+from ldi_helpers.run.notebooks import inert_markdown
+from ldi_helpers.run.runner import Job, plan_jobs, run_jobs
 
 MARK = "ldi14xss"
 PAYLOAD = f"<script>alert('{MARK}')</script><img src=x onerror=\"alert('{MARK}')\">"

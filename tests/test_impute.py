@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from ldi_helpers.errors import SpecError
-from ldi_helpers.geography import ITL1_CODES
-from ldi_helpers.impute import REGION_GROUPS, area_groups, impute_raw, impute_scores
+from ldi_helpers.data.geography import ITL1_CODES
+from ldi_helpers.method.impute import REGION_GROUPS, area_groups, impute_raw, impute_scores
 
 
 def _col(vals):

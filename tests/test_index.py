@@ -5,9 +5,9 @@ import pytest
 
 from index_fixtures import META, VALUES, make_data
 from ldi_helpers.errors import SpecError
-from ldi_helpers.geography import ITL1_CODES
-from ldi_helpers.index import NoDataError, build_index
-from ldi_helpers.spec import default_spec
+from ldi_helpers.data.geography import ITL1_CODES
+from ldi_helpers.method.index import NoDataError, build_index
+from ldi_helpers.method.spec import default_spec
 
 
 def _two_indicator_data(a, b, meta_b=("b", "digital_skills", 1, "false", "2020")):

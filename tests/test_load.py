@@ -6,7 +6,7 @@ import pytest
 
 from conftest import tiny_columns, tiny_tables, write_csv
 from ldi_helpers.errors import DataValidationError
-from ldi_helpers.load import TABLES, coverage, load_data
+from ldi_helpers.data.load import TABLES, coverage, load_data
 
 
 def _rewrite(d, name, mutate):
@@ -156,7 +156,7 @@ def test_share_outside_0_to_100_is_rejected(tiny_data_dir, value, where):
 
 
 def test_unit_ranges_are_stated():
-    from ldi_helpers.load import MAX_MAGNITUDE, plausible_range
+    from ldi_helpers.data.load import MAX_MAGNITUDE, plausible_range
     assert plausible_range("% of adults") == (0, 100)
     assert plausible_range("per 100,000 residents") == (0, 100_000)
     assert plausible_range("GBP per resident")[0] == 0

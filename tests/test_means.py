@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from index_fixtures import make_data
-from ldi_helpers.aggregate import aggregate, aggregate_components, aggregate_groups
-from ldi_helpers.batch import CHOICE_TABLES, choices_from_specs, evaluate_batch, prepare_batch
+from ldi_helpers.method.aggregate import aggregate, aggregate_components, aggregate_groups
+from ldi_helpers.method.batch import CHOICE_TABLES, choices_from_specs, evaluate_batch, prepare_batch
 from ldi_helpers.errors import SpecError
-from ldi_helpers.factors import default_factors
-from ldi_helpers.index import build_index
-from ldi_helpers.spec import COMPONENT_AGGREGATIONS, COMPOSITE_AGGREGATIONS, MethodSpec, default_spec
+from ldi_helpers.analysis.factors import default_factors
+from ldi_helpers.method.index import build_index
+from ldi_helpers.method.spec import COMPONENT_AGGREGATIONS, COMPOSITE_AGGREGATIONS, MethodSpec, default_spec
 from test_hierarchy import SPEC as TOY_SPEC
 from test_hierarchy import toy
 

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ldi_helpers.errors import SpecError
-from ldi_helpers.normalise import (constant_indicators, distance_to_median, goalposts, minmax,
+from ldi_helpers.method.normalise import (constant_indicators, distance_to_median, goalposts, minmax,
                                    normalise, rank, zscore)
 
 X = np.array([[1.0, 10.0], [2.0, 30.0], [4.0, 20.0], [np.nan, 40.0]])

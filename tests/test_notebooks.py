@@ -2,7 +2,7 @@
 import pytest
 
 from ldi_helpers.errors import LDIError
-from ldi_helpers.notebooks import NOTEBOOKS, check_parameters, default_runs, notebook_parameters
+from ldi_helpers.run.notebooks import NOTEBOOKS, check_parameters, default_runs, notebook_parameters
 
 
 def test_every_committed_notebook_has_a_documented_parameters_cell():
@@ -43,14 +43,14 @@ def test_component_notebook_runs_once_per_component():
 
 # Issue 14, case 7: every notebook can be pointed at another data folder.
 def test_every_notebook_declares_data_dir():
-    from ldi_helpers.notebooks import NOTEBOOKS as ALL
+    from ldi_helpers.run.notebooks import NOTEBOOKS as ALL
     for nb in ALL.values():
         assert notebook_parameters(nb.path).get("data_dir") == "", nb.filename
 
 
 def test_data_dir_is_passed_to_every_job(tmp_path):
-    from ldi_helpers.runner import plan_jobs
-    from ldi_helpers.load import load_data
+    from ldi_helpers.run.runner import plan_jobs
+    from ldi_helpers.data.load import load_data
     # planning reads the edition (its components and units); data_dir is only passed on
     jobs = plan_jobs({}, None, include_analysis=True, data_dir=tmp_path, data=load_data())
     assert len(jobs) == len(default_runs()) + 12

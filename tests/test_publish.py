@@ -18,10 +18,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from ldi_helpers.cli import main
+from ldi_helpers.run.cli import main
 from ldi_helpers.errors import LDIError
-from ldi_helpers.load import REPO_ROOT
-from ldi_helpers.runner import (LOCK_NAME, Job, OutputLock, clean_stale_staging, plan_jobs,
+from ldi_helpers.data.load import REPO_ROOT
+from ldi_helpers.run.runner import (LOCK_NAME, Job, OutputLock, clean_stale_staging, plan_jobs,
                                 resolve_areas, run_jobs)
 
 
@@ -220,7 +220,7 @@ def test_stop_signal_ends_kernels_and_removes_staging(tmp_path, sig):
     out = tmp_path / "site"
     env = dict(os.environ)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ldi_helpers.cli", "report", "--area", "Wales",
+        [sys.executable, "-m", "ldi_helpers.run.cli", "report", "--area", "Wales",
          "--output-dir", str(out), "--quiet"],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     seen: dict[int, psutil.Process] = {}

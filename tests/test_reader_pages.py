@@ -13,7 +13,7 @@ import re
 import pytest
 
 from browser import Page
-from ldi_helpers.load import load_data
+from ldi_helpers.data.load import load_data
 
 #: Elements that stick out of the viewport and are not inside a box that scrolls or clips them.
 OVERFLOW_JS = r"""

@@ -12,11 +12,11 @@ import nbformat
 import pytest
 
 from browser import dump_dom, screenshot
-from ldi_helpers import notebooks as nbmod
-from ldi_helpers.cli import main
-from ldi_helpers.load import REPO_ROOT
-from ldi_helpers.runner import Job, run_jobs
-from ldi_helpers.site import write_index_page
+from ldi_helpers.run import notebooks as nbmod
+from ldi_helpers.run.cli import main
+from ldi_helpers.data.load import REPO_ROOT
+from ldi_helpers.run.runner import Job, run_jobs
+from ldi_helpers.report.site import write_index_page
 
 
 #: What a visible code cell looks like in nbconvert's HTML (editor area or highlighted source).
@@ -112,7 +112,7 @@ def test_failing_notebook_is_reported_and_others_finish(tmp_path, monkeypatch):
                                  if self.name in ("good", "bad") else
                                  nbmod.NOTEBOOK_DIR / self.filename))
     monkeypatch.setattr(nbmod, "NOTEBOOKS", reg)
-    import ldi_helpers.runner as runner
+    import ldi_helpers.run.runner as runner
     monkeypatch.setattr(runner, "NOTEBOOKS", reg)
     out = tmp_path / "site"
     results, manifest = run_jobs([Job("bad", "bad", {}), Job("good", "good", {})], out, 2,
@@ -129,7 +129,7 @@ def test_failing_notebook_is_reported_and_others_finish(tmp_path, monkeypatch):
 
 
 def test_failure_while_publishing_leaves_no_half_output(tmp_path, monkeypatch):
-    import ldi_helpers.runner as runner
+    import ldi_helpers.run.runner as runner
 
     def boom(*a, **k):
         raise RuntimeError("disk full")

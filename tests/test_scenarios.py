@@ -1,4 +1,4 @@
-"""Tests for ldi_helpers.scenarios: hand-computed scenarios, closed forms, Monte Carlo, errors."""
+"""Tests for ldi_helpers.analysis.scenarios: hand-computed scenarios, closed forms, Monte Carlo, errors."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldi_helpers import gva
+from ldi_helpers.analysis import gva
 from ldi_helpers.errors import LDIError
-from ldi_helpers.scenarios import (
+from ldi_helpers.analysis.scenarios import (
     GREEN_BOOK_DISCOUNT_RATE, Scenario, ScenarioError, compare_scenarios, convergence_share,
     monte_carlo_scenario, named_scenarios, run_scenario, target_value,
 )
@@ -224,7 +224,7 @@ def test_named_scenarios_valid_and_distinct():
 def real():
     if not HAVE_DATA:
         pytest.skip("curated data not built yet")
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
 
     return load_data()
 
@@ -277,7 +277,7 @@ def test_estimated_rates_come_from_the_panel():
 
 
 def test_scenario_settings_in_plain_english():
-    from ldi_helpers.scenarios import Scenario, describe_rate, describe_settings, describe_target
+    from ldi_helpers.analysis.scenarios import Scenario, describe_rate, describe_settings, describe_target
 
     assert describe_target("median") == "the UK median (median of the 12 regions)"
     assert describe_target("region:TLL") == "the level of Wales"  # targets are normalised to codes

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from ldi_helpers.screen import screen
+from ldi_helpers.method.screen import screen
 
 
 def _m():

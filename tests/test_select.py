@@ -4,8 +4,8 @@ import pytest
 
 from index_fixtures import make_data
 from ldi_helpers.errors import SpecError
-from ldi_helpers.select import select_indicators
-from ldi_helpers.spec import default_spec
+from ldi_helpers.method.select import select_indicators
+from ldi_helpers.method.spec import default_spec
 
 
 def test_default_selects_non_context_at_default_period():
@@ -55,9 +55,9 @@ def test_input_frames_unchanged():
 
 
 def test_near_duplicates_keep_one_measure_per_concept_by_default():
-    from ldi_helpers.coherence import DEFAULT_ALTERNATIVES
-    from ldi_helpers.load import load_data
-    from ldi_helpers.spec import default_spec
+    from ldi_helpers.analysis.coherence import DEFAULT_ALTERNATIVES
+    from ldi_helpers.data.load import load_data
+    from ldi_helpers.method.spec import default_spec
 
     data = load_data()
     cols = set(select_indicators(data, default_spec()).matrix.columns)

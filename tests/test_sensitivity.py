@@ -1,11 +1,11 @@
-"""Known-answer tests of the Sobol' wrapper (run through ldi_helpers.sensitivity, not SALib alone)."""
+"""Known-answer tests of the Sobol' wrapper (run through ldi_helpers.analysis.sensitivity, not SALib alone)."""
 import numpy as np
 import pandas as pd
 import pytest
 
 from ldi_helpers.errors import LDIError
-from ldi_helpers.factors import FactorSet, UniformFactor, choice
-from ldi_helpers.sensitivity import (
+from ldi_helpers.analysis.factors import FactorSet, UniformFactor, choice
+from ldi_helpers.analysis.sensitivity import (
     get_assumptions_table, get_sobol_indices, ishigami, rate_impact, sobol_design,
     summarise_convergence,
 )
@@ -100,8 +100,8 @@ def test_rate_impact_thresholds():
 def test_vectorised_design_and_analysis_equal_salib():
     from SALib.analyze import sobol as salib_sobol
 
-    from ldi_helpers.factors import WeightsFactor
-    from ldi_helpers.sensitivity import _salib_seed, analyse_sobol, salib_design
+    from ldi_helpers.analysis.factors import WeightsFactor
+    from ldi_helpers.analysis.sensitivity import _salib_seed, analyse_sobol, salib_design
 
     fs = FactorSet((
         choice("m", "method", "d", ["a", "b", "c"], "a"),
@@ -122,7 +122,7 @@ def test_vectorised_design_and_analysis_equal_salib():
 
 
 def test_assumptions_table_weighted_share_and_sentences():
-    from ldi_helpers.sensitivity import describe_assumptions
+    from ldi_helpers.analysis.sensitivity import describe_assumptions
 
     idx = pd.DataFrame({
         "output": "rank", "unit": ["A", "A", "B", "B"], "factor": ["f", "g", "f", "g"],
@@ -155,7 +155,7 @@ def test_sobol_bar_labels_are_wrapped_not_cut():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ldi_helpers.sensitivity import plot_sobol_bars
+    from ldi_helpers.report.uncertainty_plots import plot_sobol_bars
 
     labels = {
         "include:a": "Include proxy: Share of regional GVA from the information and communication "

@@ -2,7 +2,7 @@
 import pytest
 
 from ldi_helpers.errors import SpecError
-from ldi_helpers.spec import (NORMALISATIONS, MethodSpec, coerce_spec, default_spec)
+from ldi_helpers.method.spec import (NORMALISATIONS, MethodSpec, coerce_spec, default_spec)
 
 
 def test_default_spec_values():
@@ -89,7 +89,7 @@ def test_describe_mentions_choices():
 
 
 def test_describe_is_plain_english():
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
 
     text = default_spec().describe(data=load_data())
     assert "min-max 0-100" in text and "minmax" not in text
@@ -135,8 +135,8 @@ def test_coerce_spec_rejects_other_types():
 
 def test_geography_and_components_are_checked_against_the_data():
     """The spec names levels and components of the edition it meets, not constants."""
-    from ldi_helpers.index import build_index
-    from ldi_helpers.load import load_data
+    from ldi_helpers.method.index import build_index
+    from ldi_helpers.data.load import load_data
 
     data = load_data()
     with pytest.raises(SpecError, match="geography.*'LAD'.*ITL1"):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ldi_helpers.errors import SpecError
-from ldi_helpers.treat import is_flagged, log_transform, skew_kurtosis, treat, winsorise
+from ldi_helpers.method.treat import is_flagged, log_transform, skew_kurtosis, treat, winsorise
 
 BASE = [1.0, 1.2, 1.1, 1.0, 1.3, 1.5, 2.0, 1.4, 0.9, 1.6, 0.8]
 

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from ldi_helpers.errors import LDIError
-from ldi_helpers.factors import default_factors
-from ldi_helpers.geography import ITL1_CODES
-from ldi_helpers.index import build_index
-from ldi_helpers.uncertainty import (
+from ldi_helpers.analysis.factors import default_factors
+from ldi_helpers.data.geography import ITL1_CODES
+from ldi_helpers.method.index import build_index
+from ldi_helpers.analysis.uncertainty import (
     get_one_at_a_time, get_pairwise_probabilities, get_rank_intervals, get_rank_probabilities,
     make_batch_model, make_rebuild_model, run_monte_carlo,
 )
@@ -157,7 +157,7 @@ def test_leaving_out_the_only_indicator_of_a_component_drops_the_component():
 
 
 def test_describe_rank_intervals_names_robust_and_fixed_regions():
-    from ldi_helpers.uncertainty import describe_rank_intervals
+    from ldi_helpers.analysis.uncertainty import describe_rank_intervals
 
     # A is 1st in 95% of samples and C always 3rd (5-95% intervals of width 0); B is 1st in 5%
     fixed = np.array([[1, 2, 3]] * 19 + [[2, 1, 3]])
@@ -170,8 +170,8 @@ def test_describe_rank_intervals_names_robust_and_fixed_regions():
 def test_one_at_a_time_table_and_sentences_in_words():
     import pandas as pd
 
-    from ldi_helpers.factors import FactorSet, choice
-    from ldi_helpers.uncertainty import describe_one_at_a_time, one_at_a_time_table
+    from ldi_helpers.analysis.factors import FactorSet, choice
+    from ldi_helpers.analysis.uncertainty import describe_one_at_a_time, one_at_a_time_table
 
     class Data:
         indicators = pd.DataFrame({"indicator_id": ["ind_a"], "name": ["Indicator A"]})
@@ -204,7 +204,7 @@ def test_one_at_a_time_table_and_sentences_in_words():
 
 def test_single_rank_interval_says_the_share_not_every_method():
     """Issue: "2nd ... under every method tested" was printed when the region was 2nd in 95%."""
-    from ldi_helpers.uncertainty import describe_rank_intervals
+    from ldi_helpers.analysis.uncertainty import describe_rank_intervals
 
     fixed = np.array([[1, 2, 3]] * 19 + [[2, 1, 3]])
     t = get_rank_intervals(fixed, [1, 2, 3], UNITS, names={"A": "Alpha", "B": "Beta", "C": "Gamma"})
@@ -219,7 +219,7 @@ def test_single_rank_interval_says_the_share_not_every_method():
 
 
 def test_share_phrase_never_rounds_up_to_every():
-    from ldi_helpers.uncertainty import share_phrase
+    from ldi_helpers.analysis.uncertainty import share_phrase
 
     assert share_phrase(1.0, 4096) == "in every one of the 4,096 sampled methods"
     assert share_phrase(4095 / 4096, 4096) == "in more than 99.9% of the 4,096 sampled methods"
@@ -228,7 +228,7 @@ def test_share_phrase_never_rounds_up_to_every():
 
 
 def test_tied_ranks_are_counted_and_stated():
-    from ldi_helpers.uncertainty import describe_rank_intervals, tied_in_sample
+    from ldi_helpers.analysis.uncertainty import describe_rank_intervals, tied_in_sample
 
     # sample 0: A and B tie for 1st (min rule: 1, 1, 3); sample 1 and 2: no tie
     r = np.array([[1, 1, 3], [1, 2, 3], [2, 1, 3], [1, 2, 3]])
@@ -245,7 +245,7 @@ def test_tied_ranks_are_counted_and_stated():
 def test_near_duplicate_swap_agrees_between_batch_and_rebuild_on_the_curated_data():
     """The 'measure used for near-identical indicators' factor: the alternative measure takes the
     default's sampled weight and proxy switch, identically in the vectorised and rebuild paths."""
-    from ldi_helpers.load import load_data
+    from ldi_helpers.data.load import load_data
 
     data = load_data()
     fs = default_factors(data, names=["near_duplicates", "indicator_weights", "normalisation",

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ldi_helpers.errors import SpecError
-from ldi_helpers.weights import (custom_weights, equal_weights, pc1_loadings, pca_weights,
+from ldi_helpers.method.weights import (custom_weights, equal_weights, pc1_loadings, pca_weights,
                                  renormalise)
 
 
@@ -62,10 +62,10 @@ def test_pca_falls_back_to_equal_with_a_note():
 
 # Issue 14, case 8: all-zero weights are named plainly (no "np.float64(0.0)").
 def test_all_zero_weights_message_is_plain():
-    from ldi_helpers.components import COMPONENTS
+    from ldi_helpers.data.components import COMPONENTS
     from ldi_helpers.errors import SpecError
-    from ldi_helpers.index import build_index
-    from ldi_helpers.load import load_data
+    from ldi_helpers.method.index import build_index
+    from ldi_helpers.data.load import load_data
     data = load_data()
     with pytest.raises(SpecError) as err:
         build_index(data, {"component_weighting": "custom",

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from index_fixtures import make_data
-from ldi_helpers.index import build_index
-from ldi_helpers.whatif import WhatIfError, smallest_improvement, what_if
+from ldi_helpers.method.index import build_index
+from ldi_helpers.analysis.whatif import WhatIfError, smallest_improvement, what_if
 
 
 def _data():

@@ -1,0 +1,577 @@
+"""Evaluate many methodology variants at once, as array arithmetic (for sensitivity analysis).
+
+Two calls:
+
+``prepare_batch(data, spec) -> PreparedData``
+    Runs everything that does not depend on the sampled choices once: selection and screening
+    (fixed by ``spec``), and for **every** imputation x treatment x normalisation option the
+    normalised indicator scores, stored as one array ``scores`` of shape
+    ``(len(IMPUTATIONS), len(TREATMENTS), len(NORMALISATIONS), A, I)``; also the spec's default
+    weights and the PCA weights of every imputation x treatment option.
+
+``evaluate_batch(prepared, choices, component_weights, indicator_weights) -> BatchResult``
+    ``S`` variants: method choices as integer codes per sample (the code tables below), weights
+    per sample. Returns composite scores and ranks of shape ``(S, A)`` and component scores of
+    shape ``(S, A, C)``. Samples are not grouped by method: each sample's ``(A, I)`` table is
+    gathered from per-method lookup tables by its codes and all samples are aggregated together
+    (one batched matrix product for the component scores, one call per composite method for
+    the composite). Memory is bounded by evaluating ``chunk_size`` samples at a time.
+
+Agreement: for the same choices and weights, :func:`evaluate_batch` and
+:func:`ldi_helpers.method.index.build_index` give the same scores to floating-point precision (tested to
+1e-9) and the same ranks. The composite (arithmetic, geometric) and the ranks use the same
+functions of :mod:`ldi_helpers.method.aggregate`; the component aggregation and the Copeland rule are
+batched versions of the same arithmetic (:func:`_component_scores`, :func:`_copeland`), tested
+against the per-method functions.
+
+Code tables (position = integer code):
+
+- ``IMPUTATIONS``   = ("none", "indicator_mean", "indicator_median", "group_mean",
+  "component_mean", "component_median")
+- ``TREATMENTS``    = ("none", "winsorise", "log", "boxcox")
+- ``NORMALISATIONS`` = ("minmax", "zscore", "rank", "distance_to_median", "goalposts")
+- ``COMPONENT_AGGREGATIONS`` = ("arithmetic", "geometric", "harmonic", "generalised")
+- ``COMPOSITE_AGGREGATIONS`` = ("arithmetic", "geometric", "copeland", "harmonic",
+  "generalised")
+
+(the tables are the spec's tuples; new choices are appended so existing codes keep their
+meaning). The power of the generalised mean is the prepared spec's ``generalised_mean_power``,
+fixed for the batch.
+
+Weights: ``indicator_weights`` (S x I) are relative weights within each component (an indicator
+with weight 0 is left out of its component; each component needs one positive weight);
+``component_weights`` (S x C) relative weights of the components (at least one positive). Both are
+renormalised per sample with ``w / sum(w)`` (within each component for indicators). ``None``
+means the spec's weights for every sample (PCA weights follow each sample's imputation and
+treatment when the spec uses ``indicator_weighting="pca"``).
+
+Indicator screening, periods, thresholds, goalposts and the rank tie rule are fixed by the spec
+given to :func:`prepare_batch`; to vary the indicator set, give excluded indicators weight 0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import (SCORE_ATOL, _power_back, _power_values, aggregate, aggregate_groups,
+                        compare_scores, geometric_shift, rank_scores)
+from ..errors import LDIError
+from .index import (Stage, component_parents, component_weight_vector, indicator_scores,
+                    indicator_weight_vector, raw_option, stage, upper_method)
+from .spec import (COMPONENT_AGGREGATIONS, COMPOSITE_AGGREGATIONS, IMPUTATIONS, NORMALISATIONS,
+                   TREATMENTS, MethodSpec, coerce_spec)
+from .weights import renormalise
+
+
+class BatchError(LDIError):
+    """Bad batch input: unknown choice key, code out of range, shapes that disagree, bad weights."""
+
+
+#: Choice keys accepted by :func:`evaluate_batch` and their code tables (code = position).
+CHOICE_TABLES: dict[str, tuple[str, ...]] = {
+    "imputation": IMPUTATIONS,
+    "treatment": TREATMENTS,
+    "normalisation": NORMALISATIONS,
+    "component_aggregation": COMPONENT_AGGREGATIONS,
+    "composite_aggregation": COMPOSITE_AGGREGATIONS,
+}
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Everything :func:`evaluate_batch` needs, computed once by :func:`prepare_batch`.
+
+    Attributes
+    ----------
+    spec : MethodSpec
+        The base spec (its choices are the defaults of :func:`evaluate_batch`).
+    areas : tuple of str
+        ITL1 codes of the ranked areas (axis ``A``).
+    indicators : tuple of str
+        Indicator ids (axis ``I``), grouped by component.
+    components : tuple of str
+        Component ids (axis ``C``).
+    comp_index : ndarray of int, shape (I,)
+        Component position of each indicator.
+    scores : ndarray, shape (n_imputations, n_treatments, n_normalisations, A, I)
+        Normalised indicator scores (higher = better) per option; ``NaN`` = missing.
+    imputed : ndarray of bool, same shape as ``scores``
+        Cells imputed under each option.
+    indicator_weights : ndarray, shape (I,)
+        The spec's indicator weights (sum 1 within each component).
+    component_weights : ndarray, shape (C,)
+        The spec's component weights (sum 1).
+    pca_indicator_weights : ndarray, shape (n_imputations, n_treatments, I)
+        PCA weights (module :mod:`ldi_helpers.method.weights`) under each imputation x treatment.
+    defaults : dict of str -> int
+        The spec's code for each choice key.
+    upper : tuple of UpperLevel
+        The framework levels above the components (:mod:`ldi_helpers.data.framework`).
+    indicator_base_weights : ndarray, shape (I,)
+        The edition's indicator weights.
+    """
+
+    spec: MethodSpec
+    areas: tuple[str, ...]
+    indicators: tuple[str, ...]
+    components: tuple[str, ...]
+    comp_index: np.ndarray
+    scores: np.ndarray
+    imputed: np.ndarray
+    indicator_weights: np.ndarray
+    component_weights: np.ndarray
+    pca_indicator_weights: np.ndarray
+    defaults: dict[str, int] = field(default_factory=dict)
+    upper: tuple = ()
+    indicator_base_weights: np.ndarray | None = None
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(A, I, C)``."""
+        return len(self.areas), len(self.indicators), len(self.components)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Output of :func:`evaluate_batch`.
+
+    Attributes
+    ----------
+    scores : ndarray, shape (S, A)
+        Composite index per sample and area.
+    ranks : ndarray, shape (S, A)
+        Ranks, 1 = best, ties by the spec's ``rank_ties`` (floats; integral for "min").
+    component_scores : ndarray, shape (S, A, C)
+    areas : tuple of str
+    components : tuple of str
+    """
+
+    scores: np.ndarray
+    ranks: np.ndarray
+    component_scores: np.ndarray
+    areas: tuple[str, ...]
+    components: tuple[str, ...]
+
+    def ranks_frame(self) -> pd.DataFrame:
+        """Ranks as a DataFrame (samples x area codes)."""
+        return pd.DataFrame(self.ranks, columns=pd.Index(self.areas, name="area_code"))
+
+
+def prepare_batch(data, spec: MethodSpec | dict | None = None) -> PreparedData:
+    """Precompute selection, screening and every option's indicator scores (see module doc).
+
+    Parameters
+    ----------
+    data : LDIData
+    spec : MethodSpec, mapping of overrides, or None (default spec)
+
+    Returns
+    -------
+    PreparedData
+    """
+    spec = coerce_spec(spec)
+    st: Stage = stage(data, spec)
+    n_a, n_i = st.raw.shape
+    scores = np.empty((len(IMPUTATIONS), len(TREATMENTS), len(NORMALISATIONS), n_a, n_i))
+    imputed = np.zeros(scores.shape, dtype=bool)
+    pca = np.empty((len(IMPUTATIONS), len(TREATMENTS), n_i))
+    pca_spec = spec.replace(indicator_weighting="pca", indicator_weights={})
+    for a, imp in enumerate(IMPUTATIONS):
+        for b, tr in enumerate(TREATMENTS):
+            raw_imp, treated, raw_mask, _ = raw_option(st, imp, tr, spec)
+            pca[a, b] = indicator_weight_vector(st, pca_spec, treated)[0]
+            for c, norm in enumerate(NORMALISATIONS):
+                z, mask = indicator_scores(st, raw_imp, treated, norm, imp)
+                scores[a, b, c] = z
+                imputed[a, b, c] = raw_mask | mask
+    if spec.indicator_weighting == "pca":
+        w_ind = pca[IMPUTATIONS.index(spec.imputation), TREATMENTS.index(spec.treatment)]
+    else:
+        w_ind = indicator_weight_vector(st, spec, st.raw)[0]
+    w_comp = component_weight_vector(st, spec)[0]
+    defaults = {k: table.index(getattr(spec, k)) for k, table in CHOICE_TABLES.items()}
+    scores.setflags(write=False)
+    return PreparedData(spec=spec, areas=st.areas, indicators=st.indicators,
+                        components=st.components, comp_index=st.comp_index, scores=scores,
+                        imputed=imputed, indicator_weights=w_ind, component_weights=w_comp,
+                        pca_indicator_weights=pca, defaults=defaults, upper=st.upper,
+                        indicator_base_weights=st.indicator_base_weights)
+
+
+def _n_samples(choices, component_weights, indicator_weights) -> int:
+    sizes = {}
+    for k, v in choices.items():
+        a = np.asarray(v)
+        if a.ndim == 1:
+            sizes[f"choices[{k!r}]"] = a.shape[0]
+        elif a.ndim > 1:
+            raise BatchError(f"choices[{k!r}] must be a 1-d array of codes or a single code")
+    for name, w in (("component_weights", component_weights),
+                    ("indicator_weights", indicator_weights)):
+        if w is not None:
+            w = np.asarray(w)
+            if w.ndim != 2:
+                raise BatchError(f"{name} must be a 2-d array (samples x inputs), got shape "
+                                 f"{w.shape}")
+            sizes[name] = w.shape[0]
+    if len(set(sizes.values())) > 1:
+        raise BatchError("the number of samples differs between inputs: "
+                         + ", ".join(f"{k}: {v}" for k, v in sizes.items()))
+    return next(iter(sizes.values())) if sizes else 1
+
+
+def _codes(prepared: PreparedData, choices, n: int) -> dict[str, np.ndarray]:
+    unknown = [k for k in choices if k not in CHOICE_TABLES]
+    if unknown:
+        raise BatchError(f"unknown choice key(s) {', '.join(map(repr, unknown))}; valid keys "
+                         f"are: {', '.join(CHOICE_TABLES)}")
+    out = {}
+    for k, table in CHOICE_TABLES.items():
+        v = np.asarray(choices.get(k, prepared.defaults[k]))
+        if not np.issubdtype(v.dtype, np.integer):
+            raise BatchError(f"choices[{k!r}] must hold integer codes 0..{len(table) - 1} "
+                             f"({', '.join(f'{i}={m}' for i, m in enumerate(table))})")
+        if v.size and (v.min() < 0 or v.max() >= len(table)):
+            raise BatchError(f"choices[{k!r}] has a code outside 0..{len(table) - 1}; codes: "
+                             + ", ".join(f"{i}={m}" for i, m in enumerate(table)))
+        out[k] = np.broadcast_to(v, (n,)).astype(np.int64)
+    return out
+
+
+def _weights(w, default, groups, n: int, name: str, expected: int) -> np.ndarray:
+    if w is None:
+        return np.broadcast_to(default, (n, expected))
+    w = np.asarray(w, dtype=float)
+    if w.shape[1] != expected:
+        raise BatchError(f"{name} must have {expected} columns (one per "
+                         f"{'indicator' if name.startswith('ind') else 'component'}), got "
+                         f"{w.shape[1]}")
+    bad = ~np.isfinite(w).all(axis=1) | (w < 0).any(axis=1)
+    if bad.any():
+        raise BatchError(f"{name}: sample {int(np.flatnonzero(bad)[0])} has a negative or "
+                         "non-finite weight; weights must be finite and >= 0")
+    groups = np.asarray(groups)
+    for g in np.unique(groups):
+        tot = w[:, groups == g].sum(axis=1)
+        if (tot <= 0).any():
+            raise BatchError(f"{name}: sample {int(np.flatnonzero(tot <= 0)[0])} gives every "
+                             f"input of group {int(g)} weight 0; give at least one a positive "
+                             "weight")
+    return renormalise(w, groups, name)
+
+
+_ARITHMETIC = COMPONENT_AGGREGATIONS.index("arithmetic")
+#: Component aggregations taken on the floor-1 scale (a transform, a mean, the inverse transform).
+_FLOOR_MEANS = tuple(k for k, m in enumerate(COMPONENT_AGGREGATIONS) if m != "arithmetic")
+
+
+@dataclass(frozen=True)
+class _MethodTables:
+    """Per-method lookup tables for :func:`_component_scores` (built by :func:`_method_tables`).
+
+    ``M = n_imputations * n_treatments * n_normalisations`` method triples, flattened in C order
+    (``np.ravel_multi_index`` of the three codes, the first three axes of
+    ``PreparedData.scores``).
+
+    Attributes
+    ----------
+    values : ndarray, shape (len(COMPONENT_AGGREGATIONS), M, A, I)
+        What the component aggregation weight-sums, by component aggregation code: for
+        "arithmetic" the scores, for "geometric" ``log(z + shift)``, for "harmonic"
+        ``1 / (z + shift)``, for "generalised" ``(z + shift) ** p``; missing cells are 0.
+    missing : ndarray of float, shape (M, A, I)
+        1.0 where a score is missing, else 0.0.
+    has_gaps : ndarray of bool, shape (M,)
+        Whether a method triple has any missing score.
+    shift : ndarray, shape (M, C)
+        The geometric-mean shift of every component (:func:`ldi_helpers.method.aggregate.geometric_shift`
+        of the component's ``(A, I_c)`` block).
+    onehot : ndarray of float, shape (I, C)
+        1.0 where indicator ``i`` belongs to component ``c``.
+    power : float
+        ``p`` of the generalised mean.
+    """
+
+    values: np.ndarray
+    missing: np.ndarray
+    has_gaps: np.ndarray
+    shift: np.ndarray
+    onehot: np.ndarray
+    power: float = 2.0
+
+
+def _method_tables(prepared: PreparedData) -> _MethodTables:
+    """The :class:`_MethodTables` of every method triple of ``prepared`` at once (same arithmetic
+    as :func:`ldi_helpers.method.aggregate.aggregate_components` applies to one triple's scores)."""
+    n_a, n_i, n_c = prepared.shape
+    z = prepared.scores.reshape(-1, n_a, n_i)                             # (M, A, I)
+    present = ~np.isnan(z)
+    values = np.empty((len(COMPONENT_AGGREGATIONS),) + z.shape)
+    values[_ARITHMETIC] = np.where(present, z, 0.0)
+    shift = np.zeros((z.shape[0], n_c))
+    power = prepared.spec.generalised_mean_power
+    for c in range(n_c):
+        cols = np.flatnonzero(prepared.comp_index == c)
+        zc, pc = z[:, :, cols], present[:, :, cols]
+        shift[:, c] = geometric_shift(zc)                                  # (M,)
+        x = np.where(pc, zc + shift[:, c, None, None], 1.0)
+        for k in _FLOOR_MEANS:
+            values[k][:, :, cols] = np.where(
+                pc, _power_values(x, COMPONENT_AGGREGATIONS[k], power), 0.0)
+    missing = (~present).astype(float)
+    onehot = (np.asarray(prepared.comp_index)[:, None] == np.arange(n_c)[None, :]).astype(float)
+    return _MethodTables(values=values, missing=missing,
+                         has_gaps=missing.reshape(len(missing), -1).any(axis=1), shift=shift,
+                         onehot=onehot, power=power)
+
+
+def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.ndarray,
+                      w_ind: np.ndarray) -> np.ndarray:
+    """Component scores of samples with any mix of method choices, in one pass.
+
+    Each sample's ``(A, I)`` table is gathered from ``tables`` by fancy indexing and multiplied
+    by its ``(I, C)`` matrix of indicator weights placed in their components' columns (one
+    batched matrix product). The rules are those of
+    :func:`ldi_helpers.method.aggregate.aggregate_components`: available-case weights (denominator = the
+    component's total weight minus the weight of the area's missing cells; ``NaN`` where it is not
+    positive) and, for the floor-1 means, the inverse transform of the weighted mean minus the
+    shift (geometric: ``exp(weighted mean of logs) - shift``; harmonic: ``1 / mean - shift``;
+    generalised: ``mean ** (1/p) - shift``).
+
+    Parameters
+    ----------
+    tables : _MethodTables
+    method : ndarray of int, shape (S,)
+        Flat (imputation, treatment, normalisation) code of each sample.
+    comp_agg : ndarray of int, shape (S,)
+        Component aggregation code of each sample (position in ``COMPONENT_AGGREGATIONS``).
+    w_ind : ndarray, shape (S, I)
+        Indicator weights, summing to 1 within every component.
+
+    Returns
+    -------
+    ndarray, shape (S, A, C)
+    """
+    w = w_ind[:, :, None] * tables.onehot                                # (S, I, C)
+    num = np.matmul(tables.values[comp_agg, method], w)                  # (S, A, C)
+    total = np.einsum("si,ic->sc", w_ind, tables.onehot)[:, None, :]     # (S, 1, C)
+    ok = total > 0
+    val = num / np.where(ok, total, 1.0)          # no missing cells: every area has full weight
+    if not ok.all():
+        val = np.where(ok, val, np.nan)
+    gap = np.flatnonzero(tables.has_gaps[method])                        # rows with missing cells
+    if gap.size:
+        den = total[gap] - np.matmul(tables.missing[method[gap]], w[gap])
+        ok = den > 0
+        val[gap] = np.where(ok, num[gap] / np.where(ok, den, 1.0), np.nan)
+    for k in _FLOOR_MEANS:
+        rows = np.flatnonzero(comp_agg == k)
+        if rows.size:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                val[rows] = (_power_back(val[rows], COMPONENT_AGGREGATIONS[k], tables.power)
+                             - tables.shift[method[rows]][:, None, :])
+    return val
+
+
+def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """:func:`ldi_helpers.method.aggregate.copeland` for a batch, evaluating each pair of areas once.
+
+    The arithmetic per pair is the same (sign of each input's difference, 0 within the score
+    tolerance, where both areas have it; weighted sum over the input axis; a win only when the sum
+    exceeds ``SCORE_ATOL`` times the pair's total weight), so the result is identical; the
+    reversed pair is its exact negative (the tolerance is symmetric), which halves the work. Areas are put on the leading axis so
+    that gathering the pairs copies contiguous blocks.
+
+    Parameters
+    ----------
+    v : ndarray, shape (S, A, K)
+        Values, ``NaN`` = missing.
+    w : ndarray, shape (S, K)
+        Weights.
+
+    Returns
+    -------
+    ndarray, shape (S, A)
+        Wins minus losses; ``NaN`` for an area without any weighted input.
+    """
+    n_s, n_a, _ = v.shape
+    first, second = np.triu_indices(n_a, k=1)                            # pairs a < b, (P,)
+    vt = np.ascontiguousarray(v.transpose(1, 0, 2))                      # (A, S, K)
+    sgn = compare_scores(vt[first], vt[second])                          # (P, S, K), 0 on ties
+    mask = ~np.isnan(vt)
+    tot = np.broadcast_to(w.sum(axis=-1), sgn.shape[:2])                 # (P, S)
+    gaps = np.flatnonzero(~mask.all(axis=(0, 2)))                        # samples with a NaN
+    if gaps.size:                      # an input counts for a pair only if both areas have it
+        both = mask[first][:, gaps] & mask[second][:, gaps]
+        sgn[:, gaps] = np.where(both, sgn[:, gaps], 0.0)
+        tot = tot.copy()
+        tot[:, gaps] = np.where(both, w[gaps], 0.0).sum(axis=-1)
+    d = (sgn * w).sum(axis=-1)                                           # (P, S)
+    win = np.where(np.abs(d) > SCORE_ATOL * tot, np.sign(d), 0.0)        # +1 = a beats b
+    duel = np.zeros((n_a, n_a, n_s))
+    duel[first, second] = win
+    duel[second, first] = -win
+    score = duel.sum(axis=1).T                                           # (S, A)
+    has = np.where(mask, w, 0.0).sum(axis=-1).T > 0                      # (S, A)
+    return np.where(has, score, np.nan)
+
+
+def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=(), power: float = 2.0
+               ) -> np.ndarray:
+    """Index scores ``(S, A)`` of component scores ``cs`` ``(S, A, C)``, weights ``(S, C)``.
+
+    The levels between the components and the index (if any) are aggregated first with
+    :func:`ldi_helpers.method.aggregate.aggregate_groups` and the framework weights, as
+    :func:`ldi_helpers.method.index.climb` does; the index itself with ``method`` (batched Copeland).
+    ``power`` is ``p`` of the generalised mean.
+    """
+    vals, wv = cs, w
+    for k, lvl in enumerate(upper[:-1]):
+        if k > 0:
+            wv = np.broadcast_to(renormalise(lvl.child_weights, lvl.child_index),
+                                 vals.shape[:-2] + (len(lvl.child_index),))
+        vals = aggregate_groups(vals, wv, lvl.child_index, len(lvl.ids),
+                                upper_method(method, False), power)
+    if len(upper) > 1:
+        last = upper[-1]
+        wv = np.broadcast_to(renormalise(last.child_weights, last.child_index),
+                             vals.shape[:-2] + (len(last.child_index),))
+    if method == "copeland":
+        return _copeland(vals, wv)
+    return aggregate(vals, wv, method, power)
+
+
+def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] | None = None,
+                   component_weights: np.ndarray | None = None,
+                   indicator_weights: np.ndarray | None = None,
+                   chunk_size: int = 4096) -> BatchResult:
+    """Composite scores and ranks for ``S`` methodology variants.
+
+    Samples need not be grouped: every sample's indicator scores are gathered from
+    ``prepared.scores`` by its own method codes, so any mix of choices costs the same array
+    operations (see :func:`_component_scores`); the composite is aggregated once per composite
+    method present in a chunk.
+
+    Parameters
+    ----------
+    prepared : PreparedData
+        From :func:`prepare_batch`.
+    choices : dict of str -> int array (S,) or int, optional
+        Integer codes per sample for any of the keys of :data:`CHOICE_TABLES` (``imputation``,
+        ``treatment``, ``normalisation``, ``component_aggregation``,
+        ``composite_aggregation``). A key not given takes the prepared spec's choice for every
+        sample; a single int applies to every sample.
+    component_weights : ndarray (S, C), optional
+        Relative component weights per sample (renormalised to sum 1). ``None``: the spec's.
+    indicator_weights : ndarray (S, I), optional
+        Relative indicator weights per sample (renormalised within components). ``None``: the
+        spec's (PCA weights of each sample's imputation/treatment if the spec uses PCA).
+    chunk_size : int
+        Samples evaluated at a time (bounds memory: a few arrays of ``chunk_size x A x I``
+        floats; results do not depend on it).
+
+    Returns
+    -------
+    BatchResult
+        ``scores`` (S, A), ``ranks`` (S, A), ``component_scores`` (S, A, C).
+
+    Raises
+    ------
+    BatchError
+        Unknown choice key or code, sample counts that disagree, bad weights.
+    """
+    choices = dict(choices or {})
+    n = _n_samples(choices, component_weights, indicator_weights)
+    codes = _codes(prepared, choices, n)
+    n_a, n_i, n_c = prepared.shape
+    w_comp = _weights(component_weights, prepared.component_weights,
+                      component_parents(prepared), n, "component_weights", n_c)
+    pca_default = indicator_weights is None and prepared.spec.indicator_weighting == "pca"
+    w_ind = _weights(indicator_weights, prepared.indicator_weights, prepared.comp_index, n,
+                     "indicator_weights", n_i)
+    tables = _method_tables(prepared)
+    method = np.ravel_multi_index(
+        (codes["imputation"], codes["treatment"], codes["normalisation"]),
+        prepared.scores.shape[:3])                                       # (S,)
+    scores = np.empty((n, n_a))
+    comp = np.empty((n, n_a, n_c))
+    ranks = np.empty((n, n_a))
+    chunk_size = max(int(chunk_size), 1)
+    for c0 in range(0, n, chunk_size):
+        sl = slice(c0, min(c0 + chunk_size, n))
+        if pca_default:
+            wi = prepared.pca_indicator_weights[codes["imputation"][sl], codes["treatment"][sl]]
+        else:
+            wi = w_ind[sl]
+        cs = _component_scores(tables, method[sl], codes["component_aggregation"][sl], wi)
+        comp[sl] = cs
+        top, wc, out = codes["composite_aggregation"][sl], w_comp[sl], scores[sl]
+        for code in np.unique(top):
+            rows = np.flatnonzero(top == code)
+            out[rows] = _composite(cs[rows], wc[rows], COMPOSITE_AGGREGATIONS[code],
+                                   prepared.upper, prepared.spec.generalised_mean_power)
+        ranks[sl] = rank_scores(out, prepared.spec.rank_ties)
+    return BatchResult(scores=scores, ranks=ranks, component_scores=comp,
+                       areas=prepared.areas, components=prepared.components)
+
+
+def choices_from_specs(prepared: PreparedData, specs) -> tuple[dict[str, np.ndarray],
+                                                                np.ndarray, np.ndarray]:
+    """Turn spec variants into batch inputs (choices, component_weights, indicator_weights).
+
+    Only the fields that :func:`evaluate_batch` can vary may differ from the prepared spec
+    (the five choice keys and the weights); anything else raises :class:`BatchError`.
+    """
+    from .index import stage as _stage  # noqa: F401  (same module; documents the dependency)
+    base = prepared.spec
+    fixed = [f for f in MethodSpec.field_names()
+             if f not in CHOICE_TABLES and f not in ("indicator_weighting", "indicator_weights",
+                                                     "component_weighting", "component_weights")]
+    choices = {k: [] for k in CHOICE_TABLES}
+    wc, wi = [], []
+    for s in specs:
+        s = coerce_spec(s) if not isinstance(s, MethodSpec) else s
+        diff = [f for f in fixed if getattr(s, f) != getattr(base, f)]
+        if diff:
+            raise BatchError(f"spec variant changes field(s) {', '.join(diff)} that a prepared "
+                             "batch fixes; prepare a separate batch for them")
+        for k, table in CHOICE_TABLES.items():
+            choices[k].append(table.index(getattr(s, k)))
+        st_like = _StageView(prepared)
+        if s.indicator_weighting == "pca":
+            wi.append(prepared.pca_indicator_weights[IMPUTATIONS.index(s.imputation),
+                                                     TREATMENTS.index(s.treatment)])
+        else:
+            wi.append(indicator_weight_vector(st_like, s, None)[0])
+        wc.append(component_weight_vector(st_like, s)[0])
+    return ({k: np.array(v, dtype=np.int64) for k, v in choices.items()},
+            np.array(wc), np.array(wi))
+
+
+@dataclass(frozen=True)
+class _StageView:
+    """The fields of :class:`~ldi_helpers.method.index.Stage` that the weight functions read."""
+
+    prepared: PreparedData
+
+    @property
+    def indicators(self):
+        return self.prepared.indicators
+
+    @property
+    def components(self):
+        return self.prepared.components
+
+    @property
+    def comp_index(self):
+        return self.prepared.comp_index
+
+    @property
+    def upper(self):
+        return self.prepared.upper
+
+    @property
+    def indicator_base_weights(self):
+        return self.prepared.indicator_base_weights
