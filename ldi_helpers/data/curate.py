@@ -224,6 +224,18 @@ def _sources_table(sources: list[Source]) -> pd.DataFrame:
     return df.sort_values("source_id", kind="mergesort").reset_index(drop=True)
 
 
+def sources_table_lines(sources: pd.DataFrame) -> list[str]:
+    """The "Sources" section of a data log: a heading and one Markdown table row per source."""
+    lines = ["## Sources", "",
+             "| source_id | publisher | dataset | read from | commit | licence | url |",
+             "|---|---|---|---|---|---|---|"]
+    for s in sources.itertuples(index=False):
+        lines.append(f"| {_md(s.source_id)} | {_md(s.publisher)} | {_md(s.dataset)} | "
+                     f"{_md(s.via_repository)} | {_md(s.commit[:12])} | {_md(s.licence)} | "
+                     f"{_md(s.url)} |")
+    return lines
+
+
 def _md(text: object) -> str:
     """Make a value safe inside a markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
@@ -265,15 +277,8 @@ def data_log(sources: pd.DataFrame, indicators: pd.DataFrame, values: pd.DataFra
         "- `default_period` is the latest period with the most regions covered, unless a data "
         "decision below states another period (which must also have the best coverage).",
         "",
-        "## Sources",
-        "",
-        "| source_id | publisher | dataset | read from | commit | licence | url |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for s in sources.itertuples(index=False):
-        lines.append(f"| {_md(s.source_id)} | {_md(s.publisher)} | {_md(s.dataset)} | "
-                     f"{_md(s.via_repository)} | {_md(s.commit[:12])} | {_md(s.licence)} | "
-                     f"{_md(s.url)} |")
+    lines += sources_table_lines(sources)
     if decisions:
         lines += ["", "## Data decisions", ""]
         for title, text in decisions:

@@ -692,7 +692,7 @@ def _fmt(x: float) -> str:
 def data_log(sources: pd.DataFrame, indicators: pd.DataFrame, values: pd.DataFrame,
              areas: pd.DataFrame, facts: dict) -> str:
     """Text of the district edition's ``DATA_LOG.md`` (every figure computed from the build)."""
-    from .curate import _md, _periods_summary
+    from .curate import _md, _periods_summary, sources_table_lines
 
     n = len(areas)
     lines = [
@@ -704,15 +704,8 @@ def data_log(sources: pd.DataFrame, indicators: pd.DataFrame, values: pd.DataFra
         f"Licence: ONS and Ofcom statistics: {OGL_ATTRIBUTION} Hex layout: ODI Leeds / Open "
         "Innovations, MIT. Cite the original publisher and the repository read from.",
         "",
-        "## Sources",
-        "",
-        "| source_id | publisher | dataset | read from | commit | licence | url |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for s in sources.itertuples(index=False):
-        lines.append(f"| {_md(s.source_id)} | {_md(s.publisher)} | {_md(s.dataset)} | "
-                     f"{_md(s.via_repository)} | {_md(s.commit[:12])} | {_md(s.licence)} | "
-                     f"{_md(s.url)} |")
+    lines += sources_table_lines(sources)
     lines += ["", *coverage_lines(indicators, values, n)]
     lines += ["", "## Data decisions", ""]
     for title, text in facts["decisions"]:
