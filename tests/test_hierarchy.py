@@ -151,3 +151,19 @@ def test_toy3_edition_matches_its_independent_expectation_at_every_level():
     for agg in ranks.columns:
         np.testing.assert_array_equal(r.aggregate_ranks[agg].reindex(ranks.index).to_numpy(),
                                       ranks[agg].to_numpy(dtype=float), err_msg=agg)
+
+
+def test_export_every_level_to_csv_and_excel(tmp_path):
+    r = build_index(toy(), SPEC)
+    csv_path = r.export(tmp_path / "scores.csv")
+    long = pd.read_csv(csv_path)
+    assert set(long["level"]) == {1, 2, 3, 4}
+    top = long[long["aggregate_id"] == "top"].set_index("area_code")
+    np.testing.assert_allclose(top.loc[AREAS, "score"].to_numpy(), expected()["top"], atol=1e-12)
+    assert top.loc["A4", "area"] == "Place A4" and top.loc["A4", "rank"] == 1
+    x2 = long[long["aggregate_id"] == "x2"].set_index("area_code")
+    assert np.isnan(x2.loc["A4", "score"])           # a missing value stays missing
+    xlsx = r.export(tmp_path / "scores.xlsx")
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert {"level 1", "level 2", "level 3", "level 4", "all levels, long"} <= set(sheets)
+    assert not list(tmp_path.glob(".*tmp*"))          # written atomically, nothing left behind
