@@ -357,3 +357,64 @@ def district_sentence(region: str, s: dict) -> str:
             f"{items(s['best'])}; weakest: {items(s['weakest'])}. Scores range from "
             f"{sp['min']:.1f} to {sp['max']:.1f} (median {sp['median']:.1f}, 0-100 scale), "
             f"national ranks from {ordinal(sp['best_rank'])} to {ordinal(sp['worst_rank'])}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables and figures for the briefing notebook (the notebook only calls these)
+# ---------------------------------------------------------------------------------------------
+
+def coverage_table(local: dict) -> pd.DataFrame:
+    """The coverage rows as a two-column reader table (Component, What the score uses)."""
+    c = local["coverage"]
+    return pd.DataFrame({"Component": c["component"],
+                         "In this briefing": [s.split(": ", 1)[1] for s in c["sentence"]]})
+
+
+def comparisons_table(local: dict) -> pd.DataFrame:
+    """The three comparisons as a reader table (rank, of, likely range, who is compared)."""
+    t = local["comparisons"]
+    rng = ["n/a" if not np.isfinite(lo) else (ordinal(int(lo)) if lo == hi else
+           f"{ordinal(int(lo))} to {ordinal(int(hi))}") for lo, hi in zip(t["lo"], t["hi"])]
+    return pd.DataFrame({"Compared": t["comparison"].str.capitalize(),
+                         "Rank": [ordinal(int(r)) for r in t["rank"]], "Of": t["of"],
+                         "Likely range (5th-95th percentile)": rng,
+                         "Who is compared": t["definition"]})
+
+
+def region_context_table(local: dict) -> pd.DataFrame | None:
+    """The region's own scores for the components not measured locally, clearly labelled."""
+    rc = local.get("region_context")
+    if rc is None or rc.empty:
+        return None
+    return pd.DataFrame({"Component (not measured locally)": rc["component"],
+                         f"{rc['region'].iloc[0]}'s score (region, 0-100)":
+                             [f"{s:.1f}" for s in rc["score"]],
+                         "Region's rank of 12": [ordinal(r) if r else "n/a" for r in rc["rank"]]})
+
+
+def district_table(s: dict) -> pd.DataFrame:
+    """A region's best and weakest districts as one reader table."""
+    rows = [("strongest", r) for r in s["best"].itertuples()] + [
+        ("weakest", r) for r in s["weakest"].itertuples()]
+    return pd.DataFrame({"": [k for k, _ in rows], "District": [r.name for _, r in rows],
+                         f"National rank (of {s['n_national']})": [ordinal(r.rank) for _, r in rows],
+                         "Score (0-100)": [f"{r.score:.1f}" for _, r in rows]})
+
+
+def district_map(s: dict, region: str):
+    """A small hex map of the region's districts coloured by district index score."""
+    from .plots import plot_tile_map
+
+    return plot_tile_map(s["scores"], f"District index score, {region} (0-100)", "score",
+                         f"{s['edition']}: ONS, Ofcom", tiles=s["tiles"],
+                         units=f"local authority districts of {region}")
+
+
+def local_text(name: str, local: dict) -> str:
+    """The district briefing's coverage and comparisons as plain text (for nbval)."""
+    lines = list(local["coverage"]["sentence"])
+    lines += comparison_sentences(name, local["comparisons"])
+    rc = local.get("region_context")
+    if rc is not None:
+        lines += [f"{r.region} (region) {r.component}: {r.score:.1f}" for r in rc.itertuples()]
+    return "\n".join(lines)
