@@ -375,7 +375,7 @@ def comparisons_table(local: dict) -> pd.DataFrame:
     t = local["comparisons"]
     rng = ["n/a" if not np.isfinite(lo) else (ordinal(int(lo)) if lo == hi else
            f"{ordinal(int(lo))} to {ordinal(int(hi))}") for lo, hi in zip(t["lo"], t["hi"])]
-    return pd.DataFrame({"Compared": t["comparison"].str.capitalize(),
+    return pd.DataFrame({"Compared": [c[:1].upper() + c[1:] for c in t["comparison"]],
                          "Rank": [ordinal(int(r)) for r in t["rank"]], "Of": t["of"],
                          "Likely range (5th-95th percentile)": rng,
                          "Who is compared": t["definition"]})
