@@ -66,6 +66,12 @@ class Briefing:
         The edition's words (:func:`~ldi_helpers.data.geography.unit_words`); default the LDI's.
     component_names : dict
         Component id -> name, from the edition's framework.
+    local : dict or None
+        A district's coverage, local comparisons and region context
+        (:func:`~ldi_helpers.report.local.local_briefing`); None outside a district edition.
+    districts : dict or None
+        An LDI region's districts (:func:`~ldi_helpers.report.local.district_section`); None
+        when the district edition is absent.
     """
 
     region: Unit
@@ -80,6 +86,8 @@ class Briefing:
     improvement: pd.DataFrame
     sources: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    local: dict | None = None
+    districts: dict | None = None
     words: dict = field(default_factory=lambda: dict(_LDI_WORDS))
     component_names: dict = field(default_factory=lambda: dict(COMPONENTS))
 
@@ -294,7 +302,7 @@ def _cache_key(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int) 
     from ..data.load import data_fingerprint
 
     blob = json.dumps({"data": data_fingerprint(data.data_dir), "spec": spec.to_dict(),
-                       "n": n_samples, "sobol_n": sobol_n, "seed": seed, "v": 2},
+                       "n": n_samples, "sobol_n": sobol_n, "seed": seed, "v": 3},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
@@ -319,7 +327,9 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
     -------
     dict or None
         ``intervals`` (DataFrame indexed by ITL1 code: nominal_rank, median_rank, rank_lo,
-        rank_hi, ...), ``sobol`` (tidy indices, or None), ``labels`` (factor -> label).
+        rank_hi, ...), ``sobol`` (tidy indices, or None), ``labels`` (factor -> label),
+        ``ranks`` (the Monte Carlo national ranks, samples x ``units``, or None) and ``units``
+        (the units ranked under ``spec``: a unit the screen drops is left out).
     """
     import os
     import pickle
@@ -337,17 +347,22 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
     from ..analysis.factors import default_factors
     from ..analysis.uncertainty import make_batch_model, run_monte_carlo
 
+    from ..method.index import build_index
+
+    ranked = build_index(data, spec).ranks.dropna()
+    units = [c for c in data.area_codes if c in ranked.index]
     factors = default_factors(data, spec)
-    model = make_batch_model(data, factors, spec)
-    out: dict = {"intervals": None, "sobol": None,
+    model = make_batch_model(data, factors, spec, units=units)
+    out: dict = {"intervals": None, "sobol": None, "ranks": None, "units": units,
                  "labels": {f.name: f.label for f in factors}}
     if n_samples:
-        out["intervals"] = run_monte_carlo(model, factors, n_samples, seed,
-                                           list(data.area_codes)).intervals()
+        mc = run_monte_carlo(model, factors, n_samples, seed, units)
+        out["intervals"] = mc.intervals()
+        out["ranks"] = mc.ranks.astype(np.float32)  # whole or half ranks: exact in float32
     if sobol_n:
         from ..analysis.sensitivity import get_sobol_indices
 
-        sob = get_sobol_indices(model, factors, sobol_n, seed, list(data.area_codes),
+        sob = get_sobol_indices(model, factors, sobol_n, seed, units,
                                 num_resamples=50)
         out["sobol"] = sob.indices
         out["sobol_runs"] = sob.n_runs
@@ -437,13 +452,18 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
 
     improvement = smallest_improvement(result, code)
     ldi = data.has_ldi_tables
+    from .local import district_section, is_local_edition, local_briefing
+
+    local = (local_briefing(data, result, code, unc if (n_samples or sobol_n) else None, spec)
+             if is_local_edition(data) else None)
+    districts = district_section(data, code) if ldi else None
     return Briefing(
         region=region, spec=spec, index=result, rank=rank, rank_interval=interval,
         components=component_profile(result, code, components=data.components),
         gva=gva_position(data, code) if ldi else {},
         scenario=region_scenario(data, code, scenario_overrides) if ldi else None,
         assumptions=assumptions, improvement=improvement,
-        sources=indicator_sources(data, result), notes=notes,
+        sources=indicator_sources(data, result), notes=notes, local=local, districts=districts,
         words=unit_words(data), component_names=dict(data.components),
     )
 

@@ -120,6 +120,11 @@ class Markdown(_IPyMarkdown):
         super().__init__(edition_text(data), url, filename, metadata)
 
 
+class MarkdownAsWritten(_IPyMarkdown):
+    """IPython's Markdown, never put in the edition's words: for text where "region" means the
+    ITL1 region (a district briefing's region) rather than the edition's unit."""
+
+
 def _in_words(df: pd.DataFrame) -> pd.DataFrame:
     if _EDITION["data"] is None:
         return df
@@ -138,11 +143,15 @@ def show_bullets(sentences) -> None:
 
 
 def show(df: pd.DataFrame, caption: str | None = None, index: bool = True,
-         digits: int | None = None) -> None:
-    """Display a table: HTML for readers, plain text for regression checks."""
+         digits: int | None = None, as_written: bool = False) -> None:
+    """Display a table: HTML for readers, plain text for regression checks.
+
+    ``as_written=True`` keeps the caption and headers as they are (see :class:`MarkdownAsWritten`).
+    """
     from IPython.display import display
 
-    df, caption = _in_words(df), edition_text(caption)
+    if not as_written:
+        df, caption = _in_words(df), edition_text(caption)
     display(table_bundle(df, caption, index, digits), raw=True,
             metadata=table_metadata(df, caption, index))
 

@@ -98,6 +98,10 @@ TILE_MAP_READING = (
     "Grey tiles marked n/a have no published value.")
 
 
+#: Above this many tiles a hex map draws no names or values in the tiles (they would not fit).
+MAX_LABELLED_TILES = 40
+
+
 def plot_tile_map(
     values: pd.Series | Mapping[str, float],
     title: str,
@@ -141,7 +145,8 @@ def plot_tile_map(
     if own_fig:
         xs_, ys_ = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
         aspect = (max(ys_) - min(ys_) + 1.6) / (max(xs_) - min(xs_) + 1.6)
-        fig, ax = plt.subplots(figsize=(5.2, 4.2 * aspect + 0.9))
+        width = 5.2 if len(pos) <= MAX_LABELLED_TILES else 6.4
+        fig, ax = plt.subplots(figsize=(width, min((width - 1) * aspect + 0.9, 11)))
     else:
         fig = ax.figure
     finite = values[np.isfinite(values)]
@@ -153,13 +158,20 @@ def plot_tile_map(
     names = names or {}
     cm = plt.get_cmap(cmap + ("_r" if reverse else ""))
     norm = matplotlib.colors.Normalize(vmin=vmin, vmax=vmax)
+    # many small tiles (districts): no text in the tiles, thin edges; the alt text names the
+    # strongest and weakest and the page's table lists every unit
+    labelled = len(pos) <= MAX_LABELLED_TILES
     for code, (x, y) in pos.items():
         v = values.get(code, np.nan)
         colour = cm(norm(v)) if np.isfinite(v) else "#d9d9d9"
         edge = "black" if code == highlight else "white"
         ax.add_patch(RegularPolygon((x, y), numVertices=6, radius=0.57, orientation=0,
                                     facecolor=colour, edgecolor=edge,
-                                    linewidth=3 if code == highlight else 1.5))
+                                    linewidth=(3 if code == highlight else 1.5) if labelled
+                                    else (2 if code == highlight else 0.3),
+                                    zorder=3 if code == highlight else 1))
+        if not labelled:
+            continue
         rgb = matplotlib.colors.to_rgb(colour)
         dark = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) < 0.55
         label = (fmt.format(v) if fmt else compact(v)) if np.isfinite(v) else "n/a"

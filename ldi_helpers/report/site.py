@@ -125,37 +125,23 @@ def write_index_page(path: Path, manifest: dict, intervals=None, data=None) -> P
                          f"{_e(j['error'])}</li>")
         parts.append("</ul>")
     heading = "Regional briefings" if ldi else f"Briefings, one per {w['unit']}"
-    parts.append(f"<div class='grid'><div><h2>{_e(heading)}</h2><div class='ldi-table'><table>"
-                 f"<tr><th>{_e(w['Unit'])}</th><th class='num'>Rank</th>"
-                 + ("<th>Likely range (5th-95th percentile)</th>" if intervals is not None else "")
-                 + "<th>Briefing</th></tr>")
     ordered = sorted(units_of(data), key=lambda r: (ranks.get(r.code, 10**9), r.name))
-    for region in ordered:
-        job = reports.get(region.name)
-        link = (f"<a href='{_e(job['html'])}'>{_e(region.name)} briefing</a>"
-                if job and job["ok"]
-                else ("<span class='fail'>failed</span>" if job else "not run"))
-        if job:
-            link += made_by(job)
-        rank = ranks.get(region.itl1_code)
-        rank_txt = f"{int(rank)}" if rank is not None and rank == rank else "n/a"
-        rng = ""
-        if intervals is not None and region.itl1_code in intervals.index:
-            lo = int(intervals.loc[region.itl1_code, "rank_lo"])
-            hi = int(intervals.loc[region.itl1_code, "rank_hi"])
-            rng = f"<td>{lo}" + (f" to {hi}" if hi != lo else "") + "</td>"
-        elif intervals is not None:
-            rng = "<td>n/a</td>"
-        parts.append(f"<tr><td>{_e(region.name)}</td><td class='num'>{rank_txt}</td>{rng}"
-                     f"<td>{link}</td></tr>")
-    parts.append("</table></div></div>")
+    if len(ordered) > MANY_UNITS:
+        parts.append(unit_table(ordered, ranks, intervals, reports, data, heading, made_by))
+    else:
+        parts.append(_small_unit_table(ordered, ranks, intervals, reports, w, heading, made_by))
     if img:
         by_rank = sorted((v, k) for k, v in ranks.items() if v == v)
         names = {u.code: u.name for u in units_of(data)}
         alt = ((f"Hex map of the UK's nations and regions coloured by rank on the open index: "
                 if ldi else f"Hex map of the {w['units']} coloured by rank on the "
                 f"{w['index_name']}: ")
-               + "; ".join(f"{int(v)} {names.get(k, k)}" for v, k in by_rank) + ".")
+               + ("; ".join(f"{int(v)} {names.get(k, k)}" for v, k in by_rank) + "."
+                  if len(by_rank) <= MANY_UNITS else
+                  "strongest " + "; ".join(f"{int(v)} {names.get(k, k)}" for v, k in by_rank[:5])
+                  + "; weakest " + "; ".join(f"{int(v)} {names.get(k, k)}"
+                                             for v, k in by_rank[-5:])
+                  + f". Every {w['unit']} is in the table."))
         parts.append(f"<div><h2>Ranks on the map</h2><img alt='{_e(alt)}' "
                      f"src='data:image/png;base64,{img}'></div>")
     if intervals is not None and "n_samples" in getattr(intervals, "attrs", {}):
@@ -207,6 +193,122 @@ def write_index_page(path: Path, manifest: dict, intervals=None, data=None) -> P
         + "</main></body></html>"
     )
     return _write_atomic(path, "\n".join(parts))
+
+
+#: Editions with more units than this get a searchable, sortable table on the index page.
+MANY_UNITS = 30
+
+
+def _briefing_link(job, region, made_by) -> str:
+    link = (f"<a href='{_e(job['html'])}'>{_e(region.name)} briefing</a>"
+            if job and job["ok"] else ("<span class='fail'>failed</span>" if job else "not run"))
+    return link + (made_by(job) if job else "")
+
+
+def _rank_range(intervals, code) -> tuple[str, float]:
+    """The likely range as text and its lower end (NaN when unknown), for sorting."""
+    if intervals is None or code not in intervals.index:
+        return "n/a", float("nan")
+    lo, hi = int(intervals.loc[code, "rank_lo"]), int(intervals.loc[code, "rank_hi"])
+    return f"{lo}" + (f" to {hi}" if hi != lo else ""), float(lo)
+
+
+def _small_unit_table(ordered, ranks, intervals, reports, w, heading, made_by) -> str:
+    parts = [f"<div class='grid'><div><h2>{_e(heading)}</h2><div class='ldi-table'><table>"
+             f"<tr><th>{_e(w['Unit'])}</th><th class='num'>Rank</th>"
+             + ("<th>Likely range (5th-95th percentile)</th>" if intervals is not None else "")
+             + "<th>Briefing</th></tr>"]
+    for region in ordered:
+        link = _briefing_link(reports.get(region.name), region, made_by)
+        rank = ranks.get(region.itl1_code)
+        rank_txt = f"{int(rank)}" if rank is not None and rank == rank else "n/a"
+        rng = f"<td>{_rank_range(intervals, region.itl1_code)[0]}</td>" if intervals is not None else ""
+        parts.append(f"<tr><td>{_e(region.name)}</td><td class='num'>{rank_txt}</td>{rng}"
+                     f"<td>{link}</td></tr>")
+    parts.append("</table></div></div>")
+    return "".join(parts)
+
+
+#: Style of the searchable table: it scrolls inside its own box, its header stays in view.
+UNIT_TABLE_CSS = """
+.ldi-units-box{max-height:70vh;overflow:auto;max-width:100%;border:1px solid #e5e5e5}
+.ldi-units-box thead th{position:sticky;top:0;z-index:1}
+.ldi-units th button{font:inherit;font-weight:600;background:none;border:0;padding:0;cursor:pointer;
+color:#0645ad;text-align:left} .ldi-units th[aria-sort=ascending] button::after{content:" \\25B2"}
+.ldi-units th[aria-sort=descending] button::after{content:" \\25BC"}
+.ldi-find{display:flex;flex-wrap:wrap;gap:.3em .6em;align-items:center;margin:.4em 0}
+.ldi-find input{font:inherit;padding:.25em .4em;max-width:100%;box-sizing:border-box}
+"""
+
+#: Search (filters rows by any text) and sort (click a header; numbers sort as numbers, missing
+#: values last). Plain JavaScript, inline, nothing loaded from elsewhere.
+UNIT_TABLE_JS = """
+(function(){
+var t=document.getElementById('ldi-units'),f=document.getElementById('ldi-find'),
+n=document.getElementById('ldi-found');if(!t||!f)return;
+var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows);
+function key(r,i){var c=r.cells[i];return c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent;}
+f.addEventListener('input',function(){var q=f.value.trim().toLowerCase(),k=0;
+rows.forEach(function(r){var show=!q||r.textContent.toLowerCase().indexOf(q)>=0;r.hidden=!show;if(show)k++;});
+n.textContent=k+' of '+rows.length+' shown';});
+Array.prototype.forEach.call(t.querySelectorAll('th button'),function(b){
+b.addEventListener('click',function(){var th=b.parentNode,i=th.cellIndex,num=th.getAttribute('data-type')==='num',
+asc=th.getAttribute('aria-sort')!=='ascending';
+Array.prototype.forEach.call(t.querySelectorAll('th'),function(h){h.removeAttribute('aria-sort');});
+th.setAttribute('aria-sort',asc?'ascending':'descending');
+rows.sort(function(x,y){var a=key(x,i),c=key(y,i);
+if(num){a=parseFloat(a);c=parseFloat(c);if(isNaN(a)&&isNaN(c))return 0;if(isNaN(a))return 1;
+if(isNaN(c))return -1;return asc?a-c:c-a;}
+return asc?a.localeCompare(c):c.localeCompare(a);});
+rows.forEach(function(r){body.appendChild(r);});});});
+})();
+"""
+
+
+def unit_table(ordered, ranks, intervals, reports, data, heading, made_by=lambda j: "") -> str:
+    """The searchable, sortable table of every unit (editions with many units).
+
+    One row per unit: name, region (``group``) and peer group where the areas table has them,
+    rank, likely range and briefing link; numeric cells carry their number in ``data-v`` so that
+    they sort numerically (missing values last). Every text is escaped; the script is inline.
+    """
+    w = unit_words(data)
+    a = data.areas.set_index("area_code")
+    extra = [(c, lab) for c, lab in (("group", "Region" if "itl1_code" in a.columns and
+                                      not data.has_ldi_tables else "Group"),
+                                     ("peer_group", "Peer group")) if c in a.columns
+             and a[c].notna().any()]
+    head = ([f"<th scope='col'><button type='button'>{_e(w['Unit'])}</button></th>"]
+            + [f"<th scope='col'><button type='button'>{_e(lab)}</button></th>" for _, lab in extra]
+            + ["<th scope='col' class='num' data-type='num' aria-sort='ascending'>"
+               "<button type='button'>Rank</button></th>"]
+            + (["<th scope='col' data-type='num'><button type='button'>Likely range "
+                "(5th-95th percentile)</button></th>"] if intervals is not None else [])
+            + ["<th scope='col'>Briefing</th>"])
+    rows = []
+    for u in ordered:
+        rank = ranks.get(u.code)
+        ok = rank is not None and rank == rank
+        cells = [f"<td>{_e(u.name)}</td>"]
+        for c, _ in extra:
+            v = a.at[u.code, c] if u.code in a.index else ""
+            cells.append(f"<td>{_e('' if v != v else v)}</td>")
+        cells.append(f"<td class='num' data-v='{int(rank) if ok else ''}'>"
+                     f"{int(rank) if ok else 'n/a'}</td>")
+        if intervals is not None:
+            txt, lo = _rank_range(intervals, u.code)
+            cells.append(f"<td data-v='{'' if lo != lo else int(lo)}'>{_e(txt)}</td>")
+        cells.append(f"<td>{_briefing_link(reports.get(u.name), u, made_by)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    n = len(ordered)
+    return (f"<div class='grid'><div><h2>{_e(heading)}</h2>"
+            f"<p class='ldi-find'><label for='ldi-find'>Find a {_e(w['unit'])}"
+            f"{_e(''.join(', ' + lab.lower() for _, lab in extra))}</label><input id='ldi-find' type='search' autocomplete='off'>"
+            f"<span id='ldi-found' class='note' aria-live='polite'>{n} of {n} shown</span></p>"
+            "<p class='note'>Click a column heading to sort by it (again to reverse).</p>"
+            f"<div class='ldi-table ldi-units-box'><table id='ldi-units' class='ldi-units'>"
+            f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+            f"<script>{UNIT_TABLE_JS}</script></div>")
 
 
 def site_pages(jobs: list[dict], data=None) -> tuple[list[dict], list[tuple[str, str]]]:
@@ -426,7 +528,7 @@ def page_head(title: str) -> str:
     """The ``<head>`` of a workbench page: charset, viewport, title, style (nothing external)."""
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{_e(title)}</title><style>{_CSS}{READER_CSS}</style></head>")
+            f"<title>{_e(title)}</title><style>{_CSS}{READER_CSS}{UNIT_TABLE_CSS}</style></head>")
 
 
 def write_glossary_page(path: Path, nav: str = "", data=None) -> Path:

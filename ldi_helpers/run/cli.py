@@ -139,12 +139,21 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_refresh(args) -> int:
-    from .notebooks import NOTEBOOKS, refresh_notebook
+    from .notebooks import NOTEBOOKS, VARIANTS, refresh_notebook, refresh_variant
 
-    names = args.names or [n for n, nb in NOTEBOOKS.items() if nb.path.exists()]
+    names = args.names or ([n for n, nb in NOTEBOOKS.items() if nb.path.exists()]
+                           + list(VARIANTS))
     for name in names:
-        if name not in NOTEBOOKS:
-            raise LDIError(f"unknown notebook {name!r}; valid names: {', '.join(NOTEBOOKS)}")
+        if name not in NOTEBOOKS and name not in VARIANTS:
+            raise LDIError(f"unknown notebook {name!r}; valid names: "
+                           f"{', '.join([*NOTEBOOKS, *VARIANTS])}")
+    for name in names:
+        if name in VARIANTS:
+            v = VARIANTS[name]
+            print(f"executing {v.filename} (a copy of {NOTEBOOKS[v.source].filename} with "
+                  f"{', '.join(f'{k}={val!r}' for k, val in v.parameters.items())}) in place")
+            refresh_variant(v)
+            continue
         print(f"executing {NOTEBOOKS[name].filename} in place with its default parameters")
         refresh_notebook(NOTEBOOKS[name].path)
     return 0
@@ -206,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     nb = sub.add_parser("notebooks", help="maintain the committed notebooks")
     nsub = nb.add_subparsers(dest="nb_command", required=True)
     rf = nsub.add_parser("refresh", help="re-execute committed notebooks in place (for nbval)")
-    rf.add_argument("names", nargs="*", help="notebook names (default: all)")
+    rf.add_argument("names", nargs="*", help="notebook names, or variants such as "
+                    "district_briefing (default: all)")
     rf.set_defaults(func=_cmd_refresh)
     return parser
 

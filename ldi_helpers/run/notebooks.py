@@ -74,6 +74,84 @@ NOTEBOOKS: dict[str, NotebookInfo] = {
 }
 
 
+@dataclass(frozen=True)
+class NotebookVariant:
+    """A committed copy of a notebook executed with other parameters (checked by nbval).
+
+    Attributes
+    ----------
+    name : str
+        Name on the command line (``ldi notebooks refresh district_briefing``).
+    source : str
+        Name of the notebook it copies (a key of :data:`NOTEBOOKS`).
+    filename : str
+        Path under ``notebooks/``.
+    parameters : dict
+        Values that replace the source's defaults (paths relative to the variant's folder).
+    """
+
+    name: str
+    source: str
+    filename: str
+    parameters: dict
+
+    @property
+    def path(self) -> Path:
+        """Absolute path of the committed variant."""
+        return NOTEBOOK_DIR / self.filename
+
+
+#: The district edition, seen from ``notebooks/districts/``.
+_LAD_FROM_VARIANTS = "../../data/editions/lad"
+
+#: Committed variants: the district edition's briefing of one district and its index page, with
+#: small samples so that nbval stays quick.
+VARIANTS: dict[str, NotebookVariant] = {
+    v.name: v
+    for v in (
+        NotebookVariant("district_briefing", "regional_report",
+                        "districts/50_newcastle_upon_tyne.ipynb",
+                        {"area": "Newcastle upon Tyne", "data_dir": _LAD_FROM_VARIANTS,
+                         "n_samples": 64, "sobol_n": 0}),
+        NotebookVariant("district_index", "index", "districts/20_index.ipynb",
+                        {"data_dir": _LAD_FROM_VARIANTS}),
+    )
+}
+
+
+def write_variant(variant: NotebookVariant) -> Path:
+    """Copy the variant's source notebook to its path with its parameters injected (unexecuted).
+
+    The parameters go in a cell tagged ``injected-parameters`` right after the ``parameters``
+    cell, as papermill does, so the source's defaults stay visible.
+    """
+    source = NOTEBOOKS[variant.source].path
+    check_parameters(source, variant.parameters)
+    nb = nbformat.read(source, as_version=4)
+    lines = [f"{k} = {v!r}" for k, v in variant.parameters.items()]
+    cell = nbformat.v4.new_code_cell("# Parameters of this variant (run/notebooks.py VARIANTS)\n"
+                                     + "\n".join(lines),
+                                     metadata={"tags": ["injected-parameters"]})
+    if nb.nbformat_minor >= 5:
+        cell["id"] = "injected-parameters"  # stable: a refresh changes nothing else
+    else:
+        cell.pop("id", None)
+    at = next(i for i, c in enumerate(nb.cells)
+              if "parameters" in c.metadata.get("tags", [])) + 1
+    nb.cells.insert(at, cell)
+    if "area" in variant.parameters:  # a briefing's h1 names its unit, as `ldi run` does
+        _set_heading(nb, f"{variant.parameters['area']}: digital ecosystem briefing")
+    variant.path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, variant.path)
+    return variant.path
+
+
+def refresh_variant(variant: NotebookVariant, timeout: int = CELL_TIMEOUT) -> None:
+    """Rewrite a variant from its source notebook and execute it in place (for nbval)."""
+    write_variant(variant)
+    refresh_notebook(variant.path, timeout)
+
+
 def notebook_parameters(path: Path) -> dict[str, object]:
     """Names and default values of a notebook's ``parameters`` cell.
 

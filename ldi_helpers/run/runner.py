@@ -356,7 +356,9 @@ def _publish(staging: Path, output_dir: Path, last: tuple[str, ...]) -> list[str
 def _heading(job: Job, data=None) -> str | None:
     """The h1 of a job's page: the unit on a briefing, the component on a component page."""
     if job.kind == "report":
-        what = "digital ecosystem briefing" if data is None or data.has_ldi_tables else "briefing"
+        ldi_family = data is None or data.has_ldi_tables or (
+            data.edition.get("index_name") == "Local Digital Index")
+        what = "digital ecosystem briefing" if ldi_family else "briefing"
         return f"{job.parameters.get('area', job.title)}: {what}"
     if job.notebook == "component":
         return job.title
