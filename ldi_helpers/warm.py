@@ -81,7 +81,9 @@ def kernel_reset(cwd: str) -> None:
     shell = get_ipython()
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
-    shell.run_line_magic("reset", "-f")
+    # ``%reset -f`` with a new history session: execution counter back to 1 without clashing
+    # with the history database
+    shell.reset(new_session=True)
     if "rc" in _BASELINE:
         import matplotlib
 
@@ -100,7 +102,6 @@ def kernel_reset(cwd: str) -> None:
     warnings.filters[:] = _BASELINE.get("filters", warnings.filters)
     warnings._filters_mutated()  # forget which warnings were already shown ("once" per notebook)
     os.chdir(cwd)
-    shell.execution_count = 1
 
 
 # --------------------------------------------------------------------------------------------
