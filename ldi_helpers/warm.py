@@ -161,7 +161,12 @@ class WarmKernel:
 
         # nbclient needs an asynchronous manager: a blocking one stalls its timeout handling
         km = AsyncKernelManager(kernel_name=self.kernel_name)
-        run_sync(km.start_kernel)(env=self.env, cwd=cwd or os.getcwd())
+        import subprocess
+
+        # the kernel's own chatter (e.g. ipykernel's transport warning) must not reach the
+        # terminal; what a notebook prints goes into the notebook, as with papermill
+        run_sync(km.start_kernel)(env=self.env, cwd=cwd or os.getcwd(),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.km = km
         self._run("import ldi_helpers.warm as _w; _w.kernel_baseline(); del _w",
                   START_TIMEOUT, "start")
