@@ -128,15 +128,18 @@ def test_failing_notebook_is_reported_and_others_finish(tmp_path, monkeypatch):
     assert not (out / "analysis" / "bad.html").exists()
 
 
-def test_failure_while_publishing_leaves_no_half_output(tmp_path, monkeypatch):
-    import ldi_helpers.run.runner as runner
+@pytest.mark.parametrize("executor", ["process", "warm"])
+def test_failure_while_publishing_leaves_no_half_output(tmp_path, monkeypatch, executor):
+    import ldi_helpers.run.notebooks as nbmod
+    import ldi_helpers.run.warm as warm
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(runner, "execute_notebook", boom)
+    monkeypatch.setattr(nbmod, "execute_notebook", boom)
+    monkeypatch.setattr(warm.WarmPool, "execute", boom)
     out = tmp_path / "site"
     with pytest.raises(RuntimeError, match="disk full"):
-        run_jobs([Job("data_overview", "x", {})], out, 1, progress=False)
+        run_jobs([Job("data_overview", "x", {})], out, 1, progress=False, executor=executor)
     assert list(out.iterdir()) == [], "a failed run must leave nothing behind"
 
 

@@ -91,7 +91,9 @@ def _cmd_list(args) -> int:
 
 def _report_outcome(results, manifest) -> int:
     failed = [r for r in results if not r.ok]
-    print(f"{len(results) - len(failed)} of {len(results)} notebooks succeeded; "
+    unchanged = sum(r.ok and r.error == "unchanged" for r in results)
+    kept = f" ({unchanged} unchanged, not rerun; --force reruns them)" if unchanged else ""
+    print(f"{len(results) - len(failed)} of {len(results)} notebooks succeeded{kept}; "
           f"index: {manifest.parent / 'index.html'}; manifest: {manifest}")
     for r in failed:
         cell = f", code cell {r.failed_cell}" if r.failed_cell else ""
@@ -110,6 +112,11 @@ def _load_edition(data_dir):
     return load_data(path)
 
 
+def _engine_args(args) -> dict:
+    """Issue 12: the execution engine options of ``run`` and ``report``."""
+    return {"executor": args.executor, "scheduler": args.scheduler, "force": args.force}
+
+
 def _cmd_run(args) -> int:
     from .runner import load_params, plan_jobs, run_jobs
 
@@ -119,7 +126,7 @@ def _cmd_run(args) -> int:
                      data_dir=args.data_dir, data=data)
     results, manifest = run_jobs(jobs, Path(args.output_dir), args.jobs,
                                  progress=not args.quiet, params=params, data_dir=args.data_dir,
-                                 data=data)
+                                 data=data, **_engine_args(args))
     return _report_outcome(results, manifest)
 
 
@@ -134,7 +141,7 @@ def _cmd_report(args) -> int:
         raise LDIError("the regional report notebook notebooks/50_regional_report.ipynb is missing")
     results, manifest = run_jobs(jobs, Path(args.output_dir), args.jobs,
                                  progress=not args.quiet, params=params, data_dir=args.data_dir,
-                                 data=data)
+                                 data=data, **_engine_args(args))
     return _report_outcome(results, manifest)
 
 
@@ -199,6 +206,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="edition folder (docs/EDITIONS.md), validated first and passed to "
                             "every notebook as data_dir (default data/, or $LDI_DATA_DIR; "
                             "--data-dir is a synonym)")
+        # issue 12: execution engine
+        p.add_argument("--executor", choices=["warm", "process"], default="warm",
+                       help="warm: a pool of long-lived kernels, one per job slot (default); "
+                            "process: one papermill process per notebook")
+        p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run the notebooks on a Dask cluster: a scheduler address "
+                            "(tcp://host:8786) or 'local' for a LocalCluster of --jobs workers")
+        p.add_argument("--force", action="store_true",
+                       help="rerun every notebook (default: skip those whose notebook, "
+                            "parameters, data and package are unchanged since last published)")
 
     run = sub.add_parser("run", help="the main job: every notebook and regional report to HTML")
     common(run)

@@ -458,7 +458,9 @@ def _intervals_from_jobs(jobs: list[dict], data):
 
 def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
              progress: bool = True, params: dict | None = None,
-             data_dir: Path | None = None, data=None) -> tuple[list[RunResult], Path]:
+             data_dir: Path | None = None, data=None, executor: str | None = None,
+             scheduler: str | None = None,
+             force: bool = False) -> tuple[list[RunResult], Path]:
     """Execute jobs (in parallel processes), render HTML, write the index page and manifest.
 
     Parameters
@@ -479,6 +481,13 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         notebook starts and given to every notebook (``$LDI_DATA_DIR`` in its environment).
     data : LDIData, optional
         The edition already loaded from ``data_dir`` (loaded and validated here when not given).
+    executor : {"warm", "process"}, optional
+        Warm kernel pool (default) or one process per notebook (:mod:`ldi_helpers.run.executors`).
+    scheduler : str, optional
+        ``local`` or a Dask scheduler address: run the notebooks on a Dask cluster.
+    force : bool
+        Rerun every job; by default a job already published with the same notebook, parameters,
+        data and package (hashes in the manifest) is skipped (:mod:`ldi_helpers.run.incremental`).
 
     Returns
     -------
@@ -506,6 +515,14 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                        "an edition folder of tables (see docs/EDITIONS.md)")
     if data is None or Path(data.data_dir).resolve() != data_dir:
         data = load_data(data_dir)  # every table and cross-table check, before notebooks start
+    # --- issue 12 hook: incremental reruns (ldi_helpers.run.incremental) ---
+    from .incremental import INPUTS_KEY, split_jobs
+
+    all_jobs = jobs
+    jobs, skipped, inputs = split_jobs(
+        all_jobs, {j.notebook: NOTEBOOKS[j.notebook].path for j in all_jobs},
+        Path(output_dir).expanduser().absolute(), data_dir, force=force)
+    # --- end hook ---
     existed = Path(output_dir).expanduser().exists()
     output_dir = prepare_output_dir(output_dir)
     lock = OutputLock(output_dir)
@@ -521,28 +538,39 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         started = time.time()
         results: dict[str, RunResult] = {}
         env = {"LDI_CACHE_DIR": str(staging / ".cache"), "LDI_DATA_DIR": str(data_dir)}
+        # --- issue 12 hook: warm kernels, one process per notebook, or Dask ---
+        from .executors import make_executor
+
+        ex = make_executor(executor, jobs_in_parallel, env, scheduler) if jobs else None
+        # --- end hook ---
 
         def one(job: Job) -> RunResult:
             src = NOTEBOOKS[job.notebook].path
             executed = staging / "notebooks" / f"{job.stem}.ipynb"
-            return execute_notebook(src, executed, job.parameters, env=env)
+            return ex.execute(src, executed, job.parameters)
 
         # Longest first (sensitivity, then the other analyses, then reports), so that no long
         # notebook starts last and leaves the other workers idle.
         order = sorted(jobs, key=lambda j: _EXPECTED_ORDER.get(j.notebook, 9))
-        pool = ThreadPoolExecutor(max_workers=jobs_in_parallel)
+        pool = ThreadPoolExecutor(max_workers=max(jobs_in_parallel, ex.slots if ex else 1))
         futures: dict = {}
         try:
             futures = {pool.submit(one, job): job for job in order}
             bar = tqdm(total=len(jobs), desc="ldi run", unit="notebook", disable=not progress)
+            failed = 0
             for fut in as_completed(futures):
                 job = futures[fut]
                 try:
                     results[job.stem] = fut.result()
                 except LDIError as exc:
                     results[job.stem] = RunResult(job.stem, Path(), False, error=str(exc))
+                if not results[job.stem].ok:
+                    failed += 1
+                    bar.set_postfix(failed=failed)
                 bar.update(1)
             bar.close()
+            if ex is not None:
+                ex.close()
             # Render once every notebook has run, so each page's header links only pages that
             # exist (this run's, and earlier runs' still in the folder).
             site_jobs = [{"kind": j.kind, "ok": results[j.stem].ok, "html": _html_path(j),
@@ -569,6 +597,8 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
             for fut in futures:
                 fut.cancel()
             stop_all()
+            if ex is not None:
+                ex.stop()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
@@ -595,7 +625,8 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                      "kind": j.kind, "title": j.title or NOTEBOOKS[j.notebook].title,
                      "parameters": j.parameters, "ok": r.ok, "seconds": round(r.seconds, 2),
                      "failed_cell": r.failed_cell, "error": r.error, "warnings": r.warnings,
-                     "html": _html_path(j) if r.ok else None, "run_id": run_id}
+                     "html": _html_path(j) if r.ok else None, "run_id": run_id,
+                     INPUTS_KEY: inputs[j.stem]}
             if j.kind == "report" and r.ok and intervals is not None:
                 code = resolve_unit(data, j.parameters["area"]).code
                 if code in intervals.index:
@@ -606,7 +637,10 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         shutil.rmtree(staging / ".cache", ignore_errors=True)  # private to this run
         if write_workbook([(j.title or NOTEBOOKS[j.notebook].title,
                             staging / "notebooks" / f"{j.stem}.ipynb")
-                           for j, r in zip(jobs, ordered) if r.ok], staging / WORKBOOK):
+                           for j, r in zip(jobs, ordered) if r.ok]
+                          + [(j.title or NOTEBOOKS[j.notebook].title,
+                              output_dir / "notebooks" / f"{j.stem}.ipynb") for j in skipped],
+                          staging / WORKBOOK):
             manifest["workbook"] = WORKBOOK
         merged = merge_manifest(output_dir, manifest)
         write_index_page(staging / "index.html", merged,
@@ -621,6 +655,9 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         empty = not published and not existed and \
             {p.name for p in output_dir.iterdir()} <= {LOCK_NAME}
         lock.release(remove=empty)
+    # jobs skipped as up to date (incremental rerun) count as succeeded, marked "unchanged"
+    ordered += [RunResult(j.stem, output_dir / "notebooks" / f"{j.stem}.ipynb", True,
+                          error="unchanged") for j in skipped]
     return ordered, output_dir / "manifest.json"
 
 
