@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,8 @@ class Page:
         self._profile = tempfile.TemporaryDirectory()
         self.proc = subprocess.Popen(
             [exe, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
-             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)   # its own process group: close() ends every helper process
         port_file = Path(self._profile.name) / "DevToolsActivePort"
         for _ in range(200):
             if port_file.exists() and port_file.read_text().strip():
@@ -130,9 +132,28 @@ class Page:
 
     def close(self) -> None:
         """End the browser."""
+        import signal
+
         try:
             self.ws.close()
         finally:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
-            self._profile.cleanup()
+            # end the whole group (renderer, GPU and crash-handler processes too), then remove the
+            # profile; a helper still flushing its files can race the removal, so retry briefly
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=20)
+            for _ in range(50):
+                try:
+                    shutil.rmtree(self._profile.name)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            self._profile.cleanup = lambda: None  # already removed (or retried above)
