@@ -55,8 +55,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .aggregate import (SCORE_ATOL, _power_back, _power_values, aggregate, aggregate_groups,
-                        compare_scores, geometric_shift, rank_scores)
+from .aggregate import (_power_back, _power_values, aggregate, aggregate_groups, copeland,
+                        geometric_shift, rank_scores)
 from ..errors import LDIError
 from .index import (Stage, component_parents, component_weight_vector, indicator_scores,
                     indicator_weight_vector, raw_option, stage, upper_method)
@@ -376,13 +376,10 @@ def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.nd
 
 
 def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """:func:`ldi_helpers.method.aggregate.copeland` for a batch, evaluating each pair of areas once.
+    """:func:`ldi_helpers.method.aggregate.copeland` for a batch (the same function).
 
-    The arithmetic per pair is the same (sign of each input's difference, 0 within the score
-    tolerance, where both areas have it; weighted sum over the input axis; a win only when the sum
-    exceeds ``SCORE_ATOL`` times the pair's total weight), so the result is identical; the
-    reversed pair is its exact negative (the tolerance is symmetric), which halves the work. Areas are put on the leading axis so
-    that gathering the pairs copies contiguous blocks.
+    ``aggregate.copeland`` already evaluates each pair of areas once and one area at a time
+    against the areas after it, so its memory is ``O(A * S * K)``, never ``(pairs, S, K)``.
 
     Parameters
     ----------
@@ -396,26 +393,7 @@ def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     ndarray, shape (S, A)
         Wins minus losses; ``NaN`` for an area without any weighted input.
     """
-    n_s, n_a, _ = v.shape
-    first, second = np.triu_indices(n_a, k=1)                            # pairs a < b, (P,)
-    vt = np.ascontiguousarray(v.transpose(1, 0, 2))                      # (A, S, K)
-    sgn = compare_scores(vt[first], vt[second])                          # (P, S, K), 0 on ties
-    mask = ~np.isnan(vt)
-    tot = np.broadcast_to(w.sum(axis=-1), sgn.shape[:2])                 # (P, S)
-    gaps = np.flatnonzero(~mask.all(axis=(0, 2)))                        # samples with a NaN
-    if gaps.size:                      # an input counts for a pair only if both areas have it
-        both = mask[first][:, gaps] & mask[second][:, gaps]
-        sgn[:, gaps] = np.where(both, sgn[:, gaps], 0.0)
-        tot = tot.copy()
-        tot[:, gaps] = np.where(both, w[gaps], 0.0).sum(axis=-1)
-    d = (sgn * w).sum(axis=-1)                                           # (P, S)
-    win = np.where(np.abs(d) > SCORE_ATOL * tot, np.sign(d), 0.0)        # +1 = a beats b
-    duel = np.zeros((n_a, n_a, n_s))
-    duel[first, second] = win
-    duel[second, first] = -win
-    score = duel.sum(axis=1).T                                           # (S, A)
-    has = np.where(mask, w, 0.0).sum(axis=-1).T > 0                      # (S, A)
-    return np.where(has, score, np.nan)
+    return copeland(v, w)
 
 
 def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=(), power: float = 2.0
