@@ -15,7 +15,10 @@ Two calls:
     shape ``(S, A, C)``. Samples are not grouped by method: each sample's ``(A, I)`` table is
     gathered from per-method lookup tables by its codes and all samples are aggregated together
     (one batched matrix product for the component scores, one call per composite method for
-    the composite). Memory is bounded by evaluating ``chunk_size`` samples at a time.
+    the composite). Memory is bounded by evaluating a chunk of samples at a time, its size chosen
+    from ``A`` and the number of inputs so that no temporary exceeds :data:`TEMP_BUDGET_BYTES`
+    (:func:`auto_chunk_size`); ranks are sorted per sample (no ``(S, A, A)`` array) and Copeland
+    compares one area with the later ones at a time (no ``(pairs, S, K)`` array).
 
 Agreement: for the same choices and weights, :func:`evaluate_batch` and
 :func:`ldi_helpers.method.index.build_index` give the same scores to floating-point precision (tested to
@@ -421,10 +424,28 @@ def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=(), power: floa
     return aggregate(vals, wv, method, power)
 
 
+#: Largest temporary array :func:`evaluate_batch` builds, in bytes (256 MB).
+TEMP_BUDGET_BYTES = 256 * 2**20
+#: Upper limit of the automatic chunk size (samples); larger chunks gain no speed.
+MAX_CHUNK = 8192
+
+
+def auto_chunk_size(n_areas: int, n_inputs: int, budget: int = TEMP_BUDGET_BYTES) -> int:
+    """Samples per chunk so that no temporary of :func:`evaluate_batch` exceeds ``budget`` bytes.
+
+    The largest temporaries hold one float64 per sample x area x input (the gathered
+    ``(S, A, I)`` indicator table; Copeland's one-area-against-the-rest block ``(K, A, S)``), so
+    the chunk is ``budget // (8 * A * max(I, C) * 2)`` samples (the factor 2 covers two such arrays
+    alive at once), between 1 and :data:`MAX_CHUNK`.
+    """
+    per_sample = 8 * max(int(n_areas), 1) * max(int(n_inputs), 1) * 2
+    return int(min(MAX_CHUNK, max(1, budget // per_sample)))
+
+
 def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] | None = None,
                    component_weights: np.ndarray | None = None,
                    indicator_weights: np.ndarray | None = None,
-                   chunk_size: int = 4096) -> BatchResult:
+                   chunk_size: int | None = None) -> BatchResult:
     """Composite scores and ranks for ``S`` methodology variants.
 
     Samples need not be grouped: every sample's indicator scores are gathered from
@@ -446,9 +467,10 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
     indicator_weights : ndarray (S, I), optional
         Relative indicator weights per sample (renormalised within components). ``None``: the
         spec's (PCA weights of each sample's imputation/treatment if the spec uses PCA).
-    chunk_size : int
-        Samples evaluated at a time (bounds memory: a few arrays of ``chunk_size x A x I``
-        floats; results do not depend on it).
+    chunk_size : int, optional
+        Samples evaluated at a time (results do not depend on it). ``None`` (default): chosen
+        from the number of areas and inputs by :func:`auto_chunk_size` so that no temporary
+        exceeds :data:`TEMP_BUDGET_BYTES`; a given value is capped the same way.
 
     Returns
     -------
@@ -476,7 +498,8 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
     scores = np.empty((n, n_a))
     comp = np.empty((n, n_a, n_c))
     ranks = np.empty((n, n_a))
-    chunk_size = max(int(chunk_size), 1)
+    auto = auto_chunk_size(n_a, max(n_i, n_c))
+    chunk_size = auto if chunk_size is None else max(1, min(int(chunk_size), auto))
     for c0 in range(0, n, chunk_size):
         sl = slice(c0, min(c0 + chunk_size, n))
         if pca_default:
