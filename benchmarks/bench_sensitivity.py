@@ -22,6 +22,14 @@ weights" set (factors the engine varies inside one preparation).
 Targets on a 2-core machine: 100,000 samples for 12 regions in under 1 s and at least 100x the
 per-sample baseline; Sobol' indices for every region with N = 4096 in under 5 s.
 Timings are wall-clock medians of ``--repeats`` runs; one-off preparation is reported apart.
+
+District section (issue 11; ``--district``, or ``--district-only`` to skip the regions): the same
+analyses on the district edition (``data/editions/lad``, 360 ranked districts; the Isles of Scilly
+is outside the default build's area set, see ``uncertainty.fixed_area_data``), each in its own
+subprocess so that its peak resident memory (``resource.getrusage``, ``ru_maxrss``) is its own:
+Monte Carlo of ``--district-samples`` methods (target < 15 s), Sobol' N = ``--sobol-n`` for every
+district (target < 15 s), both next to the per-sample rebuild baseline (``--district-baseline``
+``build_index`` rebuilds, scaled per sample), and peak memory of the largest (target < 4 GB).
 """
 from __future__ import annotations
 
@@ -115,6 +123,80 @@ def bench_sobol(data, factors, n, seed, repeats):
     return t_point
 
 
+LAD = "data/editions/lad"
+
+
+def _district_worker(kind: str, n: int, seed: int, n_base: int) -> dict:
+    """One district analysis in this process; returns timings and peak resident memory."""
+    import resource
+    import warnings
+
+    warnings.simplefilter("ignore", RuntimeWarning)     # Box-Cox overflow, see the tests
+    data = load_data(LAD)
+    fs = default_factors(data)
+    model = make_batch_model(data, fs)
+    t0 = time.perf_counter()
+    model.prepare_all()
+    t_prep = time.perf_counter() - t0
+    out = {"kind": kind, "areas": len(model.areas), "prep": t_prep, "factors": len(fs)}
+    if kind == "mc":
+        from ldi_helpers.analysis.uncertainty import run_monte_carlo
+        t0 = time.perf_counter()
+        mc = run_monte_carlo(model, fs, n, seed, model.areas)
+        iv = mc.intervals()
+        out["seconds"] = time.perf_counter() - t0
+        out["runs"] = n
+        out["intervals"] = int(iv["rank_lo"].notna().sum())
+    else:
+        t0 = time.perf_counter()
+        design = sobol_design(fs, n, seed)
+        res = model(fs.decode(design))
+        idx = analyse_sobol(fs, res, model.areas, seed, num_resamples=0)
+        out["seconds"] = time.perf_counter() - t0
+        out["runs"] = int(design.shape[0])
+        out["intervals"] = int(idx["unit"].nunique())
+    sub = fs.decode(fs.sample(n_base, seed))
+    rebuild = make_rebuild_model(data, fs)
+    t0 = time.perf_counter()
+    rebuild(sub)
+    out["rebuild_per_sample"] = (time.perf_counter() - t0) / n_base
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return out
+
+
+def bench_district(args) -> list[tuple[str, bool]]:
+    """Run the district analyses in subprocesses and print the table with the targets."""
+    import json
+    import subprocess
+    import sys
+
+    rows = []
+    for kind, n in (("mc", args.district_samples), ("sobol", args.sobol_n)):
+        cmd = [sys.executable, __file__, "--district-worker", kind, "--worker-n", str(n),
+               "--seed", str(args.seed), "--district-baseline", str(args.district_baseline)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    print(f"\n== Districts ({rows[0]['areas']} ranked, {rows[0]['factors']} factors; "
+          f"preparation {rows[0]['prep']:.1f} s one-off, not timed below) ==")
+    print(f"{'analysis':34s}{'runs':>9s}{'seconds':>9s}{'target':>8s}{'rebuild est.':>14s}"
+          f"{'ratio':>8s}{'peak RSS':>11s}  verdict")
+    verdicts = []
+    for r in rows:
+        label = ("Monte Carlo, every district" if r["kind"] == "mc"
+                 else "Sobol' S1/ST, every district")
+        est = r["rebuild_per_sample"] * r["runs"]
+        ok = r["seconds"] < 15.0
+        print(f"{label:34s}{r['runs']:>9,d}{r['seconds']:>9.1f}{'< 15 s':>8s}{est:>13,.0f}s"
+              f"{est / r['seconds']:>7,.0f}x{r['peak_rss_mb']:>9,.0f} MB  {_verdict(ok)}")
+        verdicts.append((f"{label} in {r['seconds']:.1f} s (target < 15 s)", ok))
+    peak = max(r["peak_rss_mb"] for r in rows)
+    verdicts.append((f"peak resident memory of the largest district analysis {peak:,.0f} MB "
+                     "(target < 4 GB)", peak < 4096))
+    print(f"rebuild baseline: {args.district_baseline} build_index rebuilds per analysis, "
+          f"{rows[0]['rebuild_per_sample']:.3f} s each, scaled to the run count")
+    return verdicts
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=100_000, help="Monte Carlo methodologies")
@@ -122,8 +204,27 @@ def main(argv=None) -> int:
     ap.add_argument("--sobol-n", type=int, default=4096, help="Sobol' base sample (power of 2)")
     ap.add_argument("--seed", type=int, default=1, help="seed of every design")
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats (median reported)")
+    ap.add_argument("--district", action="store_true", help="add the district section")
+    ap.add_argument("--district-only", action="store_true", help="only the district section")
+    ap.add_argument("--district-samples", type=int, default=100_000,
+                    help="Monte Carlo methodologies over the districts")
+    ap.add_argument("--district-baseline", type=int, default=20,
+                    help="build_index rebuilds timed for the district baseline")
+    ap.add_argument("--district-worker", choices=["mc", "sobol"], help=argparse.SUPPRESS)
+    ap.add_argument("--worker-n", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.district_worker:
+        import json
+        print(json.dumps(_district_worker(args.district_worker, args.worker_n, args.seed,
+                                          args.district_baseline)))
+        return 0
     print(f"cpu cores: {os.cpu_count()}; numpy {np.__version__}")
+    if args.district_only:
+        verdicts = bench_district(args)
+        print("\n== Targets (districts) ==")
+        for text, ok in verdicts:
+            print(f"[{_verdict(ok)}] {text}")
+        return 0
     data = load_data()
     full = default_factors(data)
     methods = full.select(METHOD_FACTORS)
@@ -141,6 +242,9 @@ def main(argv=None) -> int:
         print(f"[{_verdict(ok)}] vectorised and per-sample rebuild agree ({label})")
     print(f"[{_verdict(t_sobol < 5.0)}] Sobol' indices, every region, N = {args.sobol_n}: "
           f"{t_sobol:.3f} s (target < 5 s; bootstrap intervals timed apart above)")
+    if args.district:
+        for text, ok in bench_district(args):
+            print(f"[{_verdict(ok)}] {text}")
     return 0
 
 

@@ -189,3 +189,58 @@ def test_geometric_shift_rule():
     assert geometric_shift(np.array([[1.0, 3.0]])) == 0.0
     assert geometric_shift(np.array([[-2.0, 3.0]])) == 3.0
     assert geometric_shift(np.array([[np.nan, np.nan]])) == 0.0
+
+
+# ---------------------------------------------------------------- sorted ranks == pairwise ranks
+from ldi_helpers.method.aggregate import _rank_scores_pairwise  # noqa: E402
+
+
+@st.composite
+def _scores_with_near_ties(draw):
+    """Rows of scores: well-separated levels, some repeated exactly or within a few ulps (near-ties
+    that stay transitive: every pair inside a cluster ties), some missing."""
+    n_rows = draw(st.integers(1, 4))
+    n = draw(st.integers(1, 25))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    scale = draw(st.sampled_from([1e-3, 1.0, 100.0, 1e6]))
+    levels = np.round(rng.uniform(-1, 1, size=(n_rows, n)) * scale, 2)
+    idx = rng.integers(0, n, size=(n_rows, n))
+    copy = rng.uniform(size=(n_rows, n)) < 0.4
+    s = np.where(copy, np.take_along_axis(levels, idx, axis=1), levels)
+    ulps = rng.integers(-3, 4, size=s.shape)
+    s = s + ulps * np.spacing(s)                     # a few units in the last place
+    s[rng.uniform(size=s.shape) < 0.1] = np.nan
+    return s
+
+
+@settings(max_examples=200, deadline=None)
+@given(_scores_with_near_ties(), st.sampled_from(["min", "max", "average", "dense"]))
+def test_sorted_ranks_equal_pairwise_ranks(s, ties):
+    np.testing.assert_array_equal(rank_scores(s, ties), _rank_scores_pairwise(s, ties))
+
+
+@pytest.mark.parametrize("a, b", ULP_PAIRS)
+@pytest.mark.parametrize("ties", ["min", "max", "average", "dense"])
+def test_sorted_and_pairwise_agree_on_ulp_ties(a, b, ties):
+    s = np.array([1e6, a, b, -1e6, np.nan])
+    np.testing.assert_array_equal(rank_scores(s, ties), _rank_scores_pairwise(s, ties))
+
+
+def test_chain_of_near_ties_is_one_group():
+    # 1 ~ 1 + 0.9 tol ~ 1 + 1.8 tol, but the ends are apart: the sorted rule makes one group
+    tol = SCORE_ATOL + SCORE_RTOL * 1.0
+    s = np.array([1.0, 1.0 + 0.9 * tol, 1.0 + 1.8 * tol, 0.0])
+    assert scores_tie(s[0], s[1]) and scores_tie(s[1], s[2]) and not scores_tie(s[0], s[2])
+    np.testing.assert_array_equal(rank_scores(s, "min"), [1, 1, 1, 4])
+    np.testing.assert_array_equal(rank_scores(s, "dense"), [1, 1, 1, 2])
+
+
+def test_rank_scores_has_no_pairwise_arrays_at_district_scale():
+    import tracemalloc
+    s = np.random.default_rng(0).normal(size=(256, 361))
+    tracemalloc.start()
+    rank_scores(s, "average")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * s.nbytes                      # (S, A, A) would be 361 x s.nbytes

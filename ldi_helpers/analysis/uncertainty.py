@@ -291,6 +291,44 @@ def _units_of(data) -> list[str]:
     return area_codes(data)
 
 
+def fixed_area_data(data: Any, spec: Any = None) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
+    """The data restricted to the areas the default build ranks: the analysis' fixed area set.
+
+    A sampled coverage threshold can screen in an area that the default build screens out (in
+    the district edition, the Isles of Scilly under ``indicator_coverage = 1.0``, which keeps only
+    the four infrastructure indicators). Ranks are only comparable across samples over one set of
+    areas, so every sampled method is built on the data of the default build's areas: the others
+    are removed before selection and screening (coverage shares are then shares of those areas).
+
+    Parameters
+    ----------
+    data : LDIData
+    spec : MethodSpec, mapping or None
+        The nominal spec whose build fixes the area set.
+
+    Returns
+    -------
+    (data, areas, left_out)
+        The restricted data (``data`` itself when nothing is left out), the area codes of the
+        default build (its order) and the edition's area codes left out.
+    """
+    import dataclasses
+
+    from ..method.index import stage
+    from ..method.spec import coerce_spec
+
+    areas = tuple(stage(data, coerce_spec(spec)).areas)
+    left_out = tuple(a for a in _units_of(data) if a not in set(areas))
+    if not left_out:
+        return data, areas, left_out
+    vals, tab = data.values, data.areas
+    keep_v = vals["area_code"].isin(areas)
+    changes = {"values": vals[keep_v].reset_index(drop=True)}
+    if tab is not None and "area_code" in tab.columns:
+        changes["areas"] = tab[tab["area_code"].isin(areas)].reset_index(drop=True)
+    return dataclasses.replace(data, **changes), areas, left_out
+
+
 def _stage_key_factors(factors: FactorSet) -> list[str]:
     """Factors that change selection/screening (a separate engine preparation per setting)."""
     return [n for n in ("indicator_coverage", "period", "near_duplicates") if n in factors.names]
@@ -328,16 +366,19 @@ def make_rebuild_model(data: Any, factors: FactorSet, spec: Any = None,
     spec : MethodSpec, optional
         The nominal spec (default spec when ``None``).
     units : sequence of str, optional
-        Area codes of the output columns (default: the 12 ITL1 codes). An area missing from a
-        build (screened out) gets NaN, which the summaries reject.
+        Area codes of the output columns (default: the areas the default build ranks). Every
+        sample is built on those areas only (:func:`fixed_area_data`); ``model.areas`` and
+        ``model.left_out`` name the fixed set and the edition's areas outside it. An area missing
+        from a build (screened out) gets NaN, which the summaries reject.
     """
     from .factors import spec_for_sample, stand_ins
     from ..method.index import build_index, stage
     from ..method.spec import coerce_spec
 
     base = coerce_spec(spec)
+    data, fixed, left_out = fixed_area_data(data, base)
     swap = stand_ins(data, base)
-    cols = list(units) if units is not None else _units_of(data)
+    cols = list(units) if units is not None else list(fixed)
     available: dict[Any, dict[str, str]] = {}
 
     def model(settings: dict) -> dict[str, np.ndarray]:
@@ -356,6 +397,8 @@ def make_rebuild_model(data: Any, factors: FactorSet, spec: Any = None,
             scores[i] = res.composite.reindex(cols).to_numpy(dtype=float)
         return {"rank": ranks, "score": scores}
 
+    model.areas = tuple(cols)  # type: ignore[attr-defined]
+    model.left_out = left_out  # type: ignore[attr-defined]
     return model
 
 
@@ -377,21 +420,26 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
     spec : MethodSpec, optional
         The nominal spec (default spec when ``None``).
     units : sequence of str, optional
-        Area codes of the output columns (default: the 12 ITL1 codes).
+        Area codes of the output columns (default: the areas the default build ranks, e.g. 360
+        of the 361 districts). Every sample is built on the default build's areas only
+        (:func:`fixed_area_data`), so an area that a sampled coverage threshold would screen in
+        is not ranked and cannot shift the others' ranks.
 
     Returns
     -------
     callable
         ``model(settings) -> {"rank": (n, units), "score": (n, units)}``; ``model.prepare_all()``
-        prepares every selection-level setting ahead of time (for timing).
+        prepares every selection-level setting ahead of time (for timing); ``model.areas`` the
+        fixed area set, ``model.left_out`` the edition's areas outside it.
     """
     from ..method.batch import CHOICE_TABLES, evaluate_batch, prepare_batch
     from .factors import INCLUDE_PREFIX, included_mask, stand_ins
     from ..method.spec import coerce_spec
 
     base = coerce_spec(spec)
+    data, fixed, left_out = fixed_area_data(data, base)
     stand_in = stand_ins(data, base)    # an alternative measure takes its default's weight
-    cols = list(units) if units is not None else _units_of(data)
+    cols = list(units) if units is not None else list(fixed)
     stage_names = _stage_key_factors(factors)
     include_names = [f.name for f in factors if f.name.startswith(INCLUDE_PREFIX)]
     cache: dict[tuple[int, ...], Any] = {}
@@ -445,8 +493,9 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         pos = [p.areas.index(a) if a in p.areas else -1 for a in cols]
         if min(pos) < 0:
             missing = [a for a, k in zip(cols, pos) if k < 0]
-            raise UncertaintyError(f"areas {missing} are screened out under a sampled "
-                                   "methodology; lower area_coverage in the base spec")
+            raise UncertaintyError(f"areas {missing[:5]} ({len(missing)} in all) are screened "
+                                   "out under a sampled methodology; lower area_coverage in the "
+                                   "base spec or leave them out of units")
         return res.ranks[:, pos], res.scores[:, pos]
 
     def model(settings: dict) -> dict[str, np.ndarray]:
@@ -469,6 +518,8 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         return {"rank": ranks, "score": scores}
 
     model.prepare_all = prepare_all  # type: ignore[attr-defined]
+    model.areas = tuple(cols)  # type: ignore[attr-defined]
+    model.left_out = left_out  # type: ignore[attr-defined]
     return model
 
 

@@ -28,7 +28,8 @@ inputs all have weight 0, gets ``NaN``.
   ``x^p`` stays within floating-point range on 0-100 scores.
 - ``copeland``: non-compensatory outranking. For each pair of areas ``a, b`` the weighted
   majority ``D[a, b] = sum_k w_k * sign_tol(v[a, k] - v[b, k])`` over inputs both have, where
-  ``sign_tol`` is 0 when the two values tie within the score tolerance (below); ``a`` beats ``b``
+  ``sign_tol`` is 0 when the two values share a tie group of input ``k`` (the groups of
+  :func:`rank_scores`: equal within the score tolerance, below); ``a`` beats ``b``
   when ``D`` exceeds ``SCORE_ATOL`` times the pair's total weight, so weights that cancel in exact
   arithmetic count as a tie. An area's score is its wins minus its losses
   (range ``-(A-1) .. A-1``).
@@ -191,20 +192,63 @@ def weighted_harmonic(v: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Copeland score (wins minus losses in weighted pairwise majorities), see module docstring."""
+    """Copeland score (wins minus losses in weighted pairwise majorities), see module docstring.
+
+    Parameters
+    ----------
+    v : ndarray, shape (..., A, K)
+        Scores (any unit; ``NaN`` = missing: that input does not count for a pair where either
+        area lacks it).
+    w : ndarray, shape (..., K)
+        Non-negative weights (broadcast against the leading axes of ``v``).
+
+    Returns
+    -------
+    ndarray, shape (..., A)
+        Wins minus losses (``-(A-1) .. A-1``); ``NaN`` for an area without any weighted input.
+
+    Notes
+    -----
+    Each input's contest between two areas is decided by their tie groups along the area axis
+    (:func:`tie_groups`, the grouping :func:`rank_scores` uses), so a pair ties on an input
+    exactly when its two scores share a rank. Pairs are evaluated one area at a time against
+    the areas after it, so memory is ``O(A * N * K)`` for ``N`` samples (never ``A * A``).
+    """
     v = np.asarray(v, dtype=float)
     w = np.asarray(w, dtype=float)
-    mask = ~np.isnan(v)
-    a = v[..., :, None, :]
-    b = v[..., None, :, :]
-    both = mask[..., :, None, :] & mask[..., None, :, :]
-    sgn = np.where(both, compare_scores(a, b), 0.0)
-    wb = w[..., None, None, :]
-    d = (sgn * wb).sum(axis=-1)
-    tot = np.where(both, wb, 0.0).sum(axis=-1)
-    score = np.where(np.abs(d) > SCORE_ATOL * tot, np.sign(d), 0.0).sum(axis=-1)
-    has = (np.where(mask, w[..., None, :], 0.0).sum(axis=-1)) > 0
-    return np.where(has, score, np.nan)
+    n_a, n_k = v.shape[-2:]
+    lead = v.shape[:-2]
+    vf = v.reshape((-1, n_a, n_k))
+    wf = np.broadcast_to(w, lead + (n_k,)).reshape((-1, n_k))
+    n = vf.shape[0]
+    # dense tie-group number of every area on every input, 1 = best; NaN where missing
+    g = tie_groups(np.swapaxes(vf, 1, 2))                                # (N, K, A)
+    present = ~np.isnan(g)
+    gk = np.ascontiguousarray(np.where(present, g, 0).astype(np.int32).transpose(1, 2, 0))
+    pk = np.ascontiguousarray(present.transpose(1, 2, 0))                 # (K, A, N)
+    wk = np.ascontiguousarray(wf.T)                                       # (K, N)
+    full = bool(present.all())
+    thr = SCORE_ATOL * wf.sum(axis=-1)                                    # (N,)
+    score = np.zeros((n_a, n))
+    for a in range(n_a - 1):
+        d = np.zeros((n_a - a - 1, n))
+        tot = None if full else np.zeros_like(d)
+        for k in range(n_k):
+            # +1 where area a is in a better (smaller) group than area b on input k
+            s = np.sign(gk[k, a + 1:] - gk[k, a]).astype(float)
+            if not full:
+                both = pk[k, a + 1:] & pk[k, a]
+                s *= both
+                tot += both * wk[k]
+            s *= wk[k]
+            d += s
+        lim = thr if full else SCORE_ATOL * tot
+        win = (d > lim).astype(float) - (d < -lim)                        # +1 = a beats b
+        score[a] += win.sum(axis=0)
+        score[a + 1:] -= win
+    has = (np.where(present, wf[:, :, None], 0.0).sum(axis=1)) > 0        # (N, A)
+    out = np.where(has, score.T, np.nan)
+    return out.reshape(lead + (n_a,))
 
 
 def aggregate_components(z: np.ndarray, w: np.ndarray, comp_index: np.ndarray,
@@ -323,6 +367,47 @@ def aggregate(v: np.ndarray, w: np.ndarray, method: str, power: float = DEFAULT_
                     + ", ".join(COMPOSITE_AGGREGATIONS))
 
 
+def _sorted_groups(s: np.ndarray, ties: str):
+    """Sort each row of ``s`` (2-d) best first and group neighbours that tie (the rule of
+    :func:`rank_scores`). Returns ``(order, ok, r)``: the sorting permutation, the non-missing
+    flags (original positions) and the rank of each sorted position under ``ties``."""
+    ok = ~np.isnan(s)
+    any_nan = not ok.all()
+    order = np.argsort(np.where(ok, -s, np.inf) if any_nan else -s, axis=-1)
+    srt = np.take_along_axis(s, order, axis=-1)
+    n_rows, n = s.shape
+    new = np.ones((n_rows, n), dtype=bool)
+    if n > 1:
+        a, b = srt[:, :-1], srt[:, 1:]
+        with np.errstate(invalid="ignore"):
+            # the rule of compare_scores: a pair ties unless it differs beyond the tolerance
+            np.greater(np.abs(a - b), score_tolerance(a, b), out=new[:, 1:])
+        if any_nan:
+            new[:, 1:] |= np.isnan(b)                # a missing score never joins a group
+    if ties == "dense":
+        return order, ok, np.cumsum(new, axis=-1, dtype=np.int32).astype(float)
+    idx = np.arange(n, dtype=np.int32)
+    if ties in ("min", "average"):
+        start = np.maximum.accumulate(np.where(new, idx, np.int32(0)), axis=-1)
+        if ties == "min":
+            return order, ok, start + 1.0
+    nxt = np.minimum.accumulate(np.where(new, idx, np.int32(n))[:, ::-1], axis=-1)[:, ::-1]
+    end = np.empty_like(nxt)
+    end[:, :-1] = nxt[:, 1:] - 1
+    end[:, -1] = n - 1
+    if ties == "max":
+        return order, ok, end + 1.0
+    return order, ok, (start + end) / 2.0 + 1.0
+
+
+def tie_groups(scores: np.ndarray) -> np.ndarray:
+    """Dense tie-group number along the last axis (1 = best group; ``NaN`` for missing).
+
+    Same as ``rank_scores(scores, "dense")``: the groups every rank and Copeland contest use.
+    """
+    return rank_scores(scores, "dense")
+
+
 def rank_scores(scores: np.ndarray, ties: str = "min") -> np.ndarray:
     """Ranks along the last axis, 1 = highest score; ``NaN`` scores get ``NaN`` ranks.
 
@@ -330,11 +415,41 @@ def rank_scores(scores: np.ndarray, ties: str = "min") -> np.ndarray:
     differ only by floating-point noise always share a rank. ``ties``: ``min`` (tied areas share
     the best of their ranks: 1, 2, 2, 4), ``max`` (1, 3, 3, 4), ``average`` (1, 2.5, 2.5, 4) or
     ``dense`` (1, 2, 2, 3). Returned as floats (``NaN`` for missing).
+
+    Computed in ``O(A log A)`` per row: the scores are sorted best first and a new tie group
+    starts at a sorted score whenever the gap to the previous sorted score exceeds the
+    tolerance of that pair (``compare_scores(previous, this) != 0``). Groups are therefore
+    contiguous runs of the sorted scores. This equals the pairwise definition (rank = 1 + the
+    number of scores above beyond the tolerance, and so on) whenever near-ties are transitive,
+    i.e. no chain ``a ~ b ~ c`` with ``a`` and ``c`` apart beyond the tolerance; in such a chain
+    (scores spread over more than about 1e-9 relative within one run of near-ties, which
+    floating-point noise never produces) the whole chain is one group, where the pairwise counts
+    would not be consistent with any ordering.
     """
     if ties not in ("min", "max", "average", "dense"):
         from .spec import RANK_TIES
         raise SpecError(f"unknown rank tie rule {ties!r}; valid choices are: "
                         + ", ".join(RANK_TIES))
+    s = np.asarray(scores, dtype=float)
+    shape = s.shape
+    if s.ndim == 0:
+        s = s[None]
+    s2 = s.reshape((-1, s.shape[-1]))
+    if s2.shape[-1] == 0:
+        return np.empty(shape)
+    order, ok, r = _sorted_groups(s2, ties)
+    out = np.empty(s2.shape)
+    np.put_along_axis(out, order, r, axis=-1)
+    if not ok.all():
+        out[~ok] = np.nan
+    return out.reshape(shape)
+
+
+def _rank_scores_pairwise(scores: np.ndarray, ties: str = "min") -> np.ndarray:
+    """Reference: the pairwise definition of :func:`rank_scores` (``O(A^2)`` memory per row).
+
+    Kept for tests only; equal to :func:`rank_scores` whenever near-ties are transitive.
+    """
     s = np.asarray(scores, dtype=float)
     ok = ~np.isnan(s)
     # cmp[..., i, j] = +1 when area j scores above area i (beyond the tolerance), 0 on a tie;

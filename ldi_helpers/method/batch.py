@@ -15,7 +15,10 @@ Two calls:
     shape ``(S, A, C)``. Samples are not grouped by method: each sample's ``(A, I)`` table is
     gathered from per-method lookup tables by its codes and all samples are aggregated together
     (one batched matrix product for the component scores, one call per composite method for
-    the composite). Memory is bounded by evaluating ``chunk_size`` samples at a time.
+    the composite). Memory is bounded by evaluating a chunk of samples at a time, its size chosen
+    from ``A`` and the number of inputs so that no temporary exceeds :data:`TEMP_BUDGET_BYTES`
+    (:func:`auto_chunk_size`); ranks are sorted per sample (no ``(S, A, A)`` array) and Copeland
+    compares one area with the later ones at a time (no ``(pairs, S, K)`` array).
 
 Agreement: for the same choices and weights, :func:`evaluate_batch` and
 :func:`ldi_helpers.method.index.build_index` give the same scores to floating-point precision (tested to
@@ -55,8 +58,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .aggregate import (SCORE_ATOL, _power_back, _power_values, aggregate, aggregate_groups,
-                        compare_scores, geometric_shift, rank_scores)
+from .aggregate import (_power_back, _power_values, aggregate, aggregate_groups, copeland,
+                        geometric_shift, rank_scores)
 from ..errors import LDIError
 from .index import (Stage, component_parents, component_weight_vector, indicator_scores,
                     indicator_weight_vector, raw_option, stage, upper_method)
@@ -376,13 +379,10 @@ def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.nd
 
 
 def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """:func:`ldi_helpers.method.aggregate.copeland` for a batch, evaluating each pair of areas once.
+    """:func:`ldi_helpers.method.aggregate.copeland` for a batch (the same function).
 
-    The arithmetic per pair is the same (sign of each input's difference, 0 within the score
-    tolerance, where both areas have it; weighted sum over the input axis; a win only when the sum
-    exceeds ``SCORE_ATOL`` times the pair's total weight), so the result is identical; the
-    reversed pair is its exact negative (the tolerance is symmetric), which halves the work. Areas are put on the leading axis so
-    that gathering the pairs copies contiguous blocks.
+    ``aggregate.copeland`` already evaluates each pair of areas once and one area at a time
+    against the areas after it, so its memory is ``O(A * S * K)``, never ``(pairs, S, K)``.
 
     Parameters
     ----------
@@ -396,26 +396,7 @@ def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     ndarray, shape (S, A)
         Wins minus losses; ``NaN`` for an area without any weighted input.
     """
-    n_s, n_a, _ = v.shape
-    first, second = np.triu_indices(n_a, k=1)                            # pairs a < b, (P,)
-    vt = np.ascontiguousarray(v.transpose(1, 0, 2))                      # (A, S, K)
-    sgn = compare_scores(vt[first], vt[second])                          # (P, S, K), 0 on ties
-    mask = ~np.isnan(vt)
-    tot = np.broadcast_to(w.sum(axis=-1), sgn.shape[:2])                 # (P, S)
-    gaps = np.flatnonzero(~mask.all(axis=(0, 2)))                        # samples with a NaN
-    if gaps.size:                      # an input counts for a pair only if both areas have it
-        both = mask[first][:, gaps] & mask[second][:, gaps]
-        sgn[:, gaps] = np.where(both, sgn[:, gaps], 0.0)
-        tot = tot.copy()
-        tot[:, gaps] = np.where(both, w[gaps], 0.0).sum(axis=-1)
-    d = (sgn * w).sum(axis=-1)                                           # (P, S)
-    win = np.where(np.abs(d) > SCORE_ATOL * tot, np.sign(d), 0.0)        # +1 = a beats b
-    duel = np.zeros((n_a, n_a, n_s))
-    duel[first, second] = win
-    duel[second, first] = -win
-    score = duel.sum(axis=1).T                                           # (S, A)
-    has = np.where(mask, w, 0.0).sum(axis=-1).T > 0                      # (S, A)
-    return np.where(has, score, np.nan)
+    return copeland(v, w)
 
 
 def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=(), power: float = 2.0
@@ -443,10 +424,28 @@ def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=(), power: floa
     return aggregate(vals, wv, method, power)
 
 
+#: Largest temporary array :func:`evaluate_batch` builds, in bytes (256 MB).
+TEMP_BUDGET_BYTES = 256 * 2**20
+#: Upper limit of the automatic chunk size (samples); larger chunks gain no speed.
+MAX_CHUNK = 8192
+
+
+def auto_chunk_size(n_areas: int, n_inputs: int, budget: int = TEMP_BUDGET_BYTES) -> int:
+    """Samples per chunk so that no temporary of :func:`evaluate_batch` exceeds ``budget`` bytes.
+
+    The largest temporaries hold one float64 per sample x area x input (the gathered
+    ``(S, A, I)`` indicator table; Copeland's one-area-against-the-rest block ``(K, A, S)``), so
+    the chunk is ``budget // (8 * A * max(I, C) * 2)`` samples (the factor 2 covers two such arrays
+    alive at once), between 1 and :data:`MAX_CHUNK`.
+    """
+    per_sample = 8 * max(int(n_areas), 1) * max(int(n_inputs), 1) * 2
+    return int(min(MAX_CHUNK, max(1, budget // per_sample)))
+
+
 def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] | None = None,
                    component_weights: np.ndarray | None = None,
                    indicator_weights: np.ndarray | None = None,
-                   chunk_size: int = 4096) -> BatchResult:
+                   chunk_size: int | None = None) -> BatchResult:
     """Composite scores and ranks for ``S`` methodology variants.
 
     Samples need not be grouped: every sample's indicator scores are gathered from
@@ -468,9 +467,10 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
     indicator_weights : ndarray (S, I), optional
         Relative indicator weights per sample (renormalised within components). ``None``: the
         spec's (PCA weights of each sample's imputation/treatment if the spec uses PCA).
-    chunk_size : int
-        Samples evaluated at a time (bounds memory: a few arrays of ``chunk_size x A x I``
-        floats; results do not depend on it).
+    chunk_size : int, optional
+        Samples evaluated at a time (results do not depend on it). ``None`` (default): chosen
+        from the number of areas and inputs by :func:`auto_chunk_size` so that no temporary
+        exceeds :data:`TEMP_BUDGET_BYTES`; a given value is capped the same way.
 
     Returns
     -------
@@ -498,7 +498,8 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
     scores = np.empty((n, n_a))
     comp = np.empty((n, n_a, n_c))
     ranks = np.empty((n, n_a))
-    chunk_size = max(int(chunk_size), 1)
+    auto = auto_chunk_size(n_a, max(n_i, n_c))
+    chunk_size = auto if chunk_size is None else max(1, min(int(chunk_size), auto))
     for c0 in range(0, n, chunk_size):
         sl = slice(c0, min(c0 + chunk_size, n))
         if pca_default:
