@@ -22,7 +22,8 @@ def _profile_loglik(y, lam):
 def test_boxcox_is_the_stated_transform_at_the_likelihood_maximum():
     out, lam, shift = boxcox_transform(SKEWED)
     assert shift == 0.0                                   # all values positive: no shift
-    np.testing.assert_allclose(out, (SKEWED ** lam - 1) / lam, rtol=1e-12)
+    g = np.exp(np.log(SKEWED).mean())
+    np.testing.assert_allclose(out, ((SKEWED / g) ** lam - 1) / lam, rtol=1e-12)
     ll = _profile_loglik(SKEWED, lam)
     for d in (0.05, 0.01):                                # lambda maximises the likelihood
         assert ll >= _profile_loglik(SKEWED, lam - d) and ll >= _profile_loglik(SKEWED, lam + d)
@@ -38,7 +39,8 @@ def test_boxcox_shifts_non_positive_values_to_a_minimum_of_one():
     y = x - np.nanmin(x) + 1                              # x - min + 1
     assert np.nanmin(y) == 1.0
     ok = ~np.isnan(x)
-    np.testing.assert_allclose(out[ok], (y[ok] ** lam - 1) / lam, rtol=1e-10, atol=1e-15)
+    g = np.exp(np.log(y[ok]).mean())
+    np.testing.assert_allclose(out[ok], ((y[ok] / g) ** lam - 1) / lam, rtol=1e-10, atol=1e-15)
     assert np.isnan(out[3])
     assert np.all(np.diff(out[ok][np.argsort(x[ok])]) > 0)
 
@@ -75,3 +77,16 @@ def test_batch_agrees_with_build_index_for_boxcox():
                                "normalisation": CHOICE_TABLES["normalisation"][norm]})
         np.testing.assert_allclose(res.scores[0], r.composite.to_numpy(), atol=1e-9)
         np.testing.assert_array_equal(res.ranks[0], r.ranks.to_numpy())
+
+
+def test_boxcox_does_not_overflow_on_large_values():
+    """Values of 1e6 and a large lambda would overflow y**lambda; the scale-free form does not,
+    and the lambda is the same as for the unscaled values (scale invariance of the MLE)."""
+    import warnings
+
+    x = np.array([1e6, 1.1e6, 1.2e6, 1.3e6, 1.35e6, 1.38e6, 1.39e6, 1.395e6, 1.398e6, 1.399e6])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out, lam, _ = boxcox_transform(x)
+    assert np.isfinite(out).all() and np.all(np.diff(out) > 0)
+    assert lam == pytest.approx(boxcox_transform(x / 1e6)[1], rel=1e-6)

@@ -19,7 +19,8 @@ Treatments (chosen by name in the spec):
   ``ln(x - min + 0.01 * (max - min))`` if ``G1 > 0``, mirrored
   ``-ln(max - x + 0.01 * (max - min))`` if ``G1 < 0``. Both preserve the order of the areas.
 - ``boxcox``: a flagged indicator is Box-Cox transformed (:func:`boxcox_transform`):
-  ``(y^lambda - 1) / lambda`` (``ln y`` for ``lambda = 0``) of ``y = x`` when every value is
+  ``((y/g)^lambda - 1) / lambda`` (``ln(y/g)`` for ``lambda = 0``), ``g`` the geometric mean of
+  ``y`` (the scale-free form, which cannot overflow), of ``y = x`` when every value is
   positive, else of ``y = x - min + 1`` (so the smallest value becomes 1), with ``lambda``
   estimated by maximum likelihood (:func:`scipy.stats.boxcox`) over the areas with a value. The
   transform is strictly increasing for every ``lambda``, so the order of the areas is kept; the
@@ -160,7 +161,8 @@ def boxcox_transform(x: np.ndarray) -> tuple[np.ndarray, float, float]:
     Returns
     -------
     values : ndarray, shape (A,)
-        ``(y^lambda - 1) / lambda`` (``ln y`` when ``lambda == 0``), ``y = x + shift``.
+        ``((y/g)^lambda - 1) / lambda`` (``ln(y/g)`` when ``lambda == 0``), ``y = x + shift``,
+        ``g`` the geometric mean of ``y``.
     lmbda : float
         Maximum-likelihood ``lambda`` (:func:`scipy.stats.boxcox`).
     shift : float
@@ -173,9 +175,16 @@ def boxcox_transform(x: np.ndarray) -> tuple[np.ndarray, float, float]:
     lo = v[ok].min()
     shift = float(1.0 - lo) if lo <= 0 else 0.0
     y = v[ok] - lo + 1.0 if lo <= 0 else v[ok]          # the smallest value becomes exactly 1
-    lmbda = _boxcox_lambda(np.ascontiguousarray(y, dtype=float).tobytes())
+    # the maximum-likelihood lambda does not depend on the scale of y, so the transform is taken
+    # of y divided by its geometric mean (values around 1): (y/g)^lambda cannot overflow where
+    # y^lambda would (large values, large lambda). The result is an increasing affine function of
+    # (y^lambda - 1) / lambda, so every normalisation but goalposts gives the same scores.
+    g = float(np.exp(np.log(y).mean()))
+    yg = y / g
+    lmbda = _boxcox_lambda(np.ascontiguousarray(yg, dtype=float).tobytes())
     out = np.full_like(v, np.nan)
-    out[ok] = stats.boxcox(y, lmbda=lmbda)
+    with np.errstate(over="raise"):
+        out[ok] = stats.boxcox(yg, lmbda=lmbda)
     return out, lmbda, shift
 
 
