@@ -10,11 +10,8 @@ from ldi_helpers.method.batch import auto_chunk_size, choices_from_specs, evalua
 
 LAD = "data/editions/lad"
 
-# prepare_batch computes every treatment, including Box-Cox, whose transform of one district
-# indicator overflows float64 (a known, separate problem of treat.boxcox at district scale; Box-Cox
-# is not among the sampled treatments). Its warnings are not what these tests check.
-pytestmark = [pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"),
-              pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")]
+# no warning filter: prepare_batch computes every treatment, including Box-Cox, on district
+# values; an overflow there (fixed by the scale-free Box-Cox) must fail these tests again
 
 
 @pytest.fixture(scope="module")
