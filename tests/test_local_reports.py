@@ -274,3 +274,22 @@ def test_write_variant_injects_parameters(tmp_path, monkeypatch):
     inj = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])][0]
     assert "area = 'Belfast'" in inj.source and "n_samples = 8" in inj.source
     assert nb.cells[0].source.startswith("# Belfast: digital ecosystem briefing")
+
+
+def test_a_unit_the_screen_leaves_out_gets_a_reason_not_a_crash():
+    """The Isles of Scilly has 4 of 7 district indicators (57% < the 65% area screen): it is not
+    ranked, so `ldi run` plans no briefing for it and asking for one is a one-line error with
+    the fix."""
+    from ldi_helpers.report.briefing import NotRankedError, build_briefing
+    from ldi_helpers.run.runner import plan_jobs, ranked_codes
+
+    lad = load_data(LAD)
+    ranked = ranked_codes(lad, {})
+    assert len(ranked) == 360 and "E06000053" not in ranked
+    with pytest.raises(NotRankedError, match=r"Isles of Scilly is not ranked.*57% < 65%.*"
+                                             r"Fix: lower area_coverage"):
+        build_briefing(lad, "Isles of Scilly", n_samples=0, sobol_n=0)
+    jobs = plan_jobs({}, None, include_analysis=False, data=lad)
+    assert len(jobs) == 360 and "Isles of Scilly" not in {j.title for j in jobs}
+    # with a lower screen it is ranked and briefed
+    assert "E06000053" in ranked_codes(lad, {"spec": {"area_coverage": 0.5}})

@@ -16,6 +16,7 @@ from ..analysis import gva
 from ..data.components import COMPONENTS
 from .display import ordinal
 from ..data.geography import Unit, region_by_code, resolve_unit, unit_words
+from ..errors import LDIError
 from ..method.index import IndexResult, build_index
 from ..method.spec import MethodSpec, coerce_spec
 
@@ -388,6 +389,19 @@ def _whole_number(name: str, value) -> int:
     return int(value)
 
 
+class NotRankedError(LDIError):
+    """The unit is not ranked under the method (the coverage screen left it out)."""
+
+
+def not_ranked_reason(result: IndexResult, code: str, name: str) -> str:
+    """Why a unit is not ranked, in one line with the fix (the build log's screening entry)."""
+    log = result.log[(result.log["step"] == "screen") & (result.log["item"] == code)]
+    why = str(log["message"].iloc[0]) if len(log) else "it has too little data for this method"
+    return (f"{name} is not ranked under this method: {why}; no briefing is written for it. "
+            f"Fix: lower area_coverage (now {result.spec.area_coverage:.0%}) in the spec to rank "
+            "it on the data it has")
+
+
 def build_briefing(data, area: str, spec_overrides: dict | None = None,
                    scenario_overrides: dict | None = None, n_samples: int = 4096,
                    sobol_n: int = 4096, seed: int = 20260121) -> Briefing:
@@ -420,6 +434,8 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
     code = region.code
     spec = coerce_spec(dict(spec_overrides or {}))
     result = build_index(data, spec)
+    if code not in result.ranks.index or not np.isfinite(result.ranks[code]):
+        raise NotRankedError(not_ranked_reason(result, code, region.name))
     rank = int(result.ranks[code])
     interval = None
     assumptions = None

@@ -199,9 +199,11 @@ def write_index_page(path: Path, manifest: dict, intervals=None, data=None) -> P
 MANY_UNITS = 30
 
 
-def _briefing_link(job, region, made_by) -> str:
+def _briefing_link(job, region, made_by, ranked: bool = True) -> str:
     link = (f"<a href='{_e(job['html'])}'>{_e(region.name)} briefing</a>"
-            if job and job["ok"] else ("<span class='fail'>failed</span>" if job else "not run"))
+            if job and job["ok"] else ("<span class='fail'>failed</span>" if job else
+                                       "not run" if ranked else
+                                       "no briefing: not ranked (too little data)"))
     return link + (made_by(job) if job else "")
 
 
@@ -219,8 +221,9 @@ def _small_unit_table(ordered, ranks, intervals, reports, w, heading, made_by) -
              + ("<th>Likely range (5th-95th percentile)</th>" if intervals is not None else "")
              + "<th>Briefing</th></tr>"]
     for region in ordered:
-        link = _briefing_link(reports.get(region.name), region, made_by)
         rank = ranks.get(region.itl1_code)
+        link = _briefing_link(reports.get(region.name), region, made_by,
+                              (rank is not None and rank == rank) or not ranks)
         rank_txt = f"{int(rank)}" if rank is not None and rank == rank else "n/a"
         rng = f"<td>{_rank_range(intervals, region.itl1_code)[0]}</td>" if intervals is not None else ""
         parts.append(f"<tr><td>{_e(region.name)}</td><td class='num'>{rank_txt}</td>{rng}"
@@ -298,7 +301,7 @@ def unit_table(ordered, ranks, intervals, reports, data, heading, made_by=lambda
         if intervals is not None:
             txt, lo = _rank_range(intervals, u.code)
             cells.append(f"<td data-v='{'' if lo != lo else int(lo)}'>{_e(txt)}</td>")
-        cells.append(f"<td>{_briefing_link(reports.get(u.name), u, made_by)}</td>")
+        cells.append(f"<td>{_briefing_link(reports.get(u.name), u, made_by, ok or not ranks)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     n = len(ordered)
     return (f"<div class='grid'><div><h2>{_e(heading)}</h2>"
