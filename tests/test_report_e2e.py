@@ -38,6 +38,9 @@ def test_report_command_succeeds_and_publishes(report_run):
     assert not list(out.glob(".staging-*")), "staging folder must be gone after a run"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Likely range (5th-95th percentile)" in index
+    # issue 9: the index page says how the ranges were made and how often ranks tie
+    assert "Likely range: the ranks that hold 90% of the 4,096 methods sampled" in index
+    assert "share a rank in" in index and "tied regions share the better rank" in index
     assert ".cache" not in [p.name for p in out.iterdir()]
 
 

@@ -455,6 +455,12 @@ def _run_record(manifest: dict) -> dict:
     return {k: manifest.get(k) for k in keys}
 
 
+def _keep_attrs(frame, attrs):
+    frame = frame.copy()
+    frame.attrs.update(attrs)
+    return frame
+
+
 def _intervals_from_jobs(jobs: list[dict], data):
     """Rank intervals recorded on report jobs, as a frame indexed by unit code (or None)."""
     import pandas as pd
@@ -469,7 +475,15 @@ def _intervals_from_jobs(jobs: list[dict], data):
                 continue
     if not rows:
         return None
-    return pd.DataFrame.from_dict(rows, orient="index")[["rank_lo", "rank_hi"]]
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    # the sample size and tie share of the uncertainty analysis (the same for every report of a
+    # run), so the index page can say how the ranges were made and how often ranks tie
+    attrs = {}
+    if ("n_samples" in out.columns and out["n_samples"].notna().all()
+            and out["n_samples"].nunique() == 1 and int(out["n_samples"].iloc[0]) > 0):
+        attrs = {"n_samples": int(out["n_samples"].iloc[0]),
+                 "any_tie_share": float(out["any_tie_share"].max())}
+    return _keep_attrs(out[["rank_lo", "rank_hi"]], attrs)
 
 
 def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
@@ -648,7 +662,10 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                 if code in intervals.index:
                     entry["rank_interval"] = {
                         "rank_lo": int(intervals.loc[code, "rank_lo"]),
-                        "rank_hi": int(intervals.loc[code, "rank_hi"])}
+                        "rank_hi": int(intervals.loc[code, "rank_hi"]),
+                        # the sample behind it, for the index page's note on ties
+                        "n_samples": int(intervals.attrs.get("n_samples", 0)),
+                        "any_tie_share": float(intervals.attrs.get("any_tie_share", 0.0))}
             manifest["jobs"].append(entry)
         shutil.rmtree(staging / ".cache", ignore_errors=True)  # private to this run
         if write_workbook([(j.title or NOTEBOOKS[j.notebook].title,
