@@ -293,3 +293,18 @@ def test_a_unit_the_screen_leaves_out_gets_a_reason_not_a_crash():
     assert len(jobs) == 360 and "Isles of Scilly" not in {j.title for j in jobs}
     # with a lower screen it is ranked and briefed
     assert "E06000053" in ranked_codes(lad, {"spec": {"area_coverage": 0.5}})
+
+
+def test_workbook_holds_the_analysis_pages_only_for_hundreds_of_briefings(tmp_path):
+    """361 briefings would make a workbook of thousands of sheets: the index page says the
+    workbook holds the analysis pages and the briefings keep their CSV downloads."""
+    from ldi_helpers.report.site import write_index_page
+
+    manifest = {"run_id": "r1", "git_commit": "abc", "jobs": [], "workbook": "ldi_figures.xlsx",
+                "workbook_scope": "analysis"}
+    page = write_index_page(tmp_path / "index.html", manifest, data=load_data(LAD)).read_text()
+    assert "the analysis figures as an Excel workbook" in page
+    assert "each briefing offers its own tables as CSV files" in page
+    manifest["workbook_scope"] = "all"
+    page = write_index_page(tmp_path / "index.html", manifest, data=load_data(LAD)).read_text()
+    assert "all figures of this run as an Excel workbook" in page

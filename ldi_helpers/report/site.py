@@ -175,10 +175,17 @@ def write_index_page(path: Path, manifest: dict, intervals=None, data=None) -> P
                          f"{_e(sk.get('reason', ''))}.</li>")
         parts.append("</ul>")
     if manifest.get("workbook"):
-        parts.append(f"<h2>Download the numbers</h2><p>Every table of this run, one sheet per "
-                     f"table: <a href='{_e(manifest['workbook'])}' download>all figures of this "
-                     "run as an Excel workbook</a>. Each page also offers its own tables as CSV "
-                     "files.</p>")
+        if manifest.get("workbook_scope", "all") == "all":
+            parts.append(f"<h2>Download the numbers</h2><p>Every table of this run, one sheet per "
+                         f"table: <a href='{_e(manifest['workbook'])}' download>all figures of "
+                         "this run as an Excel workbook</a>. Each page also offers its own tables "
+                         "as CSV files.</p>")
+        else:
+            parts.append(f"<h2>Download the numbers</h2><p>Every table of the analysis pages, "
+                         f"one sheet per table: <a href='{_e(manifest['workbook'])}' download>the "
+                         "analysis figures as an Excel workbook</a>. With this many briefings "
+                         "their tables are not in the workbook: each briefing offers its own "
+                         "tables as CSV files.</p>")
     parts.append(
         f"<h2>About this run</h2><p class='note'>Run {_e(manifest['run_id'])}, code "
         f"{_e(manifest['git_commit'])}."

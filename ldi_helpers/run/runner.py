@@ -668,13 +668,19 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                         "any_tie_share": float(intervals.attrs.get("any_tie_share", 0.0))}
             manifest["jobs"].append(entry)
         shutil.rmtree(staging / ".cache", ignore_errors=True)  # private to this run
-        if write_workbook([(j.title or NOTEBOOKS[j.notebook].title,
-                            staging / "notebooks" / f"{j.stem}.ipynb")
-                           for j, r in zip(jobs, ordered) if r.ok]
-                          + [(j.title or NOTEBOOKS[j.notebook].title,
-                              output_dir / "notebooks" / f"{j.stem}.ipynb") for j in skipped],
-                          staging / WORKBOOK):
+        # the workbook holds every table; with more briefings than MANY_UNITS (hundreds of
+        # districts) it holds the analysis pages only, and each briefing keeps its CSV downloads
+        from ..report.site import MANY_UNITS
+
+        book = ([(j, staging / "notebooks" / f"{j.stem}.ipynb")
+                 for j, r in zip(jobs, ordered) if r.ok]
+                + [(j, output_dir / "notebooks" / f"{j.stem}.ipynb") for j in skipped])
+        n_reports = sum(j.kind == "report" for j, _ in book)
+        scope = "all" if n_reports <= MANY_UNITS else "analysis"
+        if write_workbook([(j.title or NOTEBOOKS[j.notebook].title, path) for j, path in book
+                           if scope == "all" or j.kind != "report"], staging / WORKBOOK):
             manifest["workbook"] = WORKBOOK
+            manifest["workbook_scope"] = scope
         merged = merge_manifest(output_dir, manifest)
         write_index_page(staging / "index.html", merged,
                          intervals=_intervals_from_jobs(merged["jobs"], data), data=data)
