@@ -305,13 +305,19 @@ def plot_coverage_heatmap(cov: pd.DataFrame, title: str, source: str,
     counts = cov.drop(columns="indicators")
     share = counts.div(cov["indicators"].replace(0, np.nan), axis=0)
     fig, ax = plt.subplots(figsize=(9, 4.4))
-    sns.heatmap(share, annot=counts, fmt="d", cmap="Blues", vmin=0, vmax=1, ax=ax,
-                cbar_kws={"label": "share of the component's indicators with data"},
-                linewidths=0.5, linecolor="white")
+    few = counts.shape[1] <= 40        # hundreds of districts: no per-unit labels or numbers
+    sns.heatmap(share, annot=counts if few else False, fmt="d", cmap="Blues", vmin=0, vmax=1,
+                ax=ax, cbar_kws={"label": "share of the component's indicators with data"},
+                linewidths=0.5 if few else 0, linecolor="white")
     names = names or {}
-    ax.set_xticklabels([short_name(c, names.get(c)) for c in counts.columns], rotation=0)
+    if few:
+        ax.set_xticks(np.arange(counts.shape[1]) + 0.5)
+        ax.set_xticklabels([short_name(c, names.get(c)) for c in counts.columns], rotation=0)
+    else:
+        ax.set_xticks([])
     ax.set_yticklabels([f"{name} ({n})" for name, n in cov["indicators"].items()], rotation=0)
-    ax.set_xlabel(f"{unit} (numbers: indicators with a value)")
+    ax.set_xlabel(f"{unit} (numbers: indicators with a value)" if few else
+                  f"{counts.shape[1]} {unit}, one column each")
     ax.set_ylabel("component (number of indicators)")
     ax.set_title(title, fontsize=11)
     add_source(fig, source)
