@@ -119,6 +119,20 @@ def _default_period(values: pd.DataFrame) -> str:
     return str(max(best))
 
 
+def indicator_row(ind, values: pd.DataFrame) -> dict:
+    """The ``indicators.csv`` row of one curated indicator (its metadata and source fields, and
+    the default period chosen from its ``values``)."""
+    s = ind.source
+    return {
+        "indicator_id": ind.indicator_id, "name": ind.name, "component": ind.component,
+        "direction": int(ind.direction), "unit": ind.unit, "denominator": ind.denominator,
+        "source_id": s.source_id, "source_org": s.publisher, "dataset": s.dataset,
+        "url": s.url, "release_date": s.release_date, "licence": s.licence,
+        "caveats": ind.caveats, "is_proxy": "true" if ind.is_proxy else "false",
+        "raw_path": ind.raw_path, "default_period": _chosen_default_period(ind, values),
+    }
+
+
 def _chosen_default_period(ind: Indicator, values: pd.DataFrame) -> str:
     """The indicator's stated ``default_period`` if it has one, else :func:`_default_period`.
 
@@ -152,15 +166,7 @@ def _indicator_tables(built: list[tuple[Indicator, pd.DataFrame]]
         if values.empty or values["value"].isna().any():
             raise DataValidationError(f"indicator {ind.indicator_id!r} has no values or a "
                                       "missing value; missing values must be absent rows")
-        s = ind.source
-        meta_rows.append({
-            "indicator_id": ind.indicator_id, "name": ind.name, "component": ind.component,
-            "direction": int(ind.direction), "unit": ind.unit, "denominator": ind.denominator,
-            "source_id": s.source_id, "source_org": s.publisher, "dataset": s.dataset,
-            "url": s.url, "release_date": s.release_date, "licence": s.licence,
-            "caveats": ind.caveats, "is_proxy": "true" if ind.is_proxy else "false",
-            "raw_path": ind.raw_path, "default_period": _chosen_default_period(ind, values),
-        })
+        meta_rows.append(indicator_row(ind, values))
         v = values.copy()
         v["indicator_id"] = ind.indicator_id
         value_parts.append(v)

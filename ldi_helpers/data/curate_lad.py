@@ -1,7 +1,7 @@
 """The district edition: the Local Digital Index for the 361 local authority districts (LAD, April
 2023 codes), built by ``ldi data build`` into ``data/editions/lad/`` (:data:`LAD_SUBDIR`).
 
-Only what exists at district level is measured (``/work/shared/DATA.md``, "Local authority
+Only what exists at district level is measured (``../shared/DATA.md``, "Local authority
 districts"): the four Ofcom infrastructure measures and RQF level 3+ qualifications from ONS
 Explore Local Statistics, and GVA of SIC07 section J from the ONS April 2025 local-authority GVA
 workbooks, divided by the district population of the same release. Research & Innovation,
@@ -652,7 +652,7 @@ def expected_screen(indicators: pd.DataFrame, values: pd.DataFrame, areas: pd.Da
 
 
 def _indicator_tables(built, areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from .curate import COLUMNS as ITL1_COLUMNS, _COMPONENT_ORDER, _chosen_default_period
+    from .curate import COLUMNS as ITL1_COLUMNS, _COMPONENT_ORDER, indicator_row
 
     meta_rows, parts = [], []
     for ind, values in built:
@@ -663,15 +663,7 @@ def _indicator_tables(built, areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
         if unknown:
             raise DataValidationError(f"district indicator {ind.indicator_id!r}: codes "
                                       f"{sorted(unknown)} are not April 2023 districts")
-        s = ind.source
-        meta_rows.append({
-            "indicator_id": ind.indicator_id, "name": ind.name, "component": ind.component,
-            "direction": int(ind.direction), "unit": ind.unit, "denominator": ind.denominator,
-            "source_id": s.source_id, "source_org": s.publisher, "dataset": s.dataset,
-            "url": s.url, "release_date": s.release_date, "licence": s.licence,
-            "caveats": ind.caveats, "is_proxy": "true" if ind.is_proxy else "false",
-            "raw_path": ind.raw_path, "default_period": _chosen_default_period(ind, values),
-        })
+        meta_rows.append(indicator_row(ind, values))
         parts.append(values.assign(indicator_id=ind.indicator_id))
     meta = pd.DataFrame(meta_rows, columns=ITL1_COLUMNS["indicators.csv"])
     meta["_order"] = meta["component"].map(_COMPONENT_ORDER)

@@ -255,15 +255,29 @@ def stop_all(grace: float = 5.0) -> int:
     int
         Number of processes that were ended.
     """
-    import psutil
-
     _STOPPING.set()
     with _RUNNING_LOCK:
         running = list(_RUNNING)
-    procs: list = []
+    n = end_process_trees([popen.pid for popen in running], grace)
     for popen in running:
         try:
-            top = psutil.Process(popen.pid)
+            popen.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    return n
+
+
+def end_process_trees(pids, grace: float = 3.0) -> int:
+    """SIGTERM each process and all its descendants, SIGKILL whatever survives ``grace`` seconds.
+
+    Returns the number of processes signalled (processes already gone are skipped).
+    """
+    import psutil
+
+    procs: list = []
+    for pid in pids:
+        try:
+            top = psutil.Process(pid)
             procs += top.children(recursive=True) + [top]
         except psutil.NoSuchProcess:
             continue
@@ -279,11 +293,6 @@ def stop_all(grace: float = 5.0) -> int:
         except psutil.NoSuchProcess:
             pass
     psutil.wait_procs(alive, timeout=grace)
-    for popen in running:
-        try:
-            popen.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
     return len(procs)
 
 

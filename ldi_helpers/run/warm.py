@@ -319,25 +319,9 @@ def _kill_tree(pid: int | None, grace: float = 3.0) -> None:
     """SIGTERM a process and its descendants, SIGKILL whatever survives ``grace`` seconds."""
     if pid is None:
         return
-    import psutil
+    from .notebooks import end_process_trees
 
-    try:
-        top = psutil.Process(pid)
-        procs = top.children(recursive=True) + [top]
-    except psutil.NoSuchProcess:
-        return
-    for p in procs:
-        try:
-            p.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=grace)
+    end_process_trees([pid], grace)
 
 
 class WarmPool:
