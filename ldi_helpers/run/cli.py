@@ -270,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         print(f"ldi: stopped by {signal.Signals(signum).name}; running notebooks were ended "
               "and no partial output was published", file=sys.stderr)
+        # everything is cleaned up by now; an event loop of an ended kernel client may still be
+        # collected at interpreter exit and print an "Exception ignored" traceback: keep the
+        # stop message the last word
+        sys.unraisablehook = lambda unraisable: None
         return 128 + int(signum)
     finally:
         for sig, handler in previous.items():
