@@ -276,23 +276,53 @@ def test_write_variant_injects_parameters(tmp_path, monkeypatch):
     assert nb.cells[0].source.startswith("# Belfast: digital ecosystem briefing")
 
 
-def test_a_unit_the_screen_leaves_out_gets_a_reason_not_a_crash():
+def test_a_unit_the_screen_leaves_out_gets_a_briefing_without_a_rank():
     """The Isles of Scilly has 4 of 7 district indicators (57% < the 65% area screen): it is not
-    ranked, so `ldi run` plans no briefing for it and asking for one is a one-line error with
-    the fix."""
-    from ldi_helpers.report.briefing import NotRankedError, build_briefing
-    from ldi_helpers.run.runner import plan_jobs, ranked_codes
+    ranked, so its briefing says why, shows its own published values, and gives no rank, range,
+    strengths or sensitivity; `ldi run` still plans a briefing for it (361 in all)."""
+    import numpy as np
+
+    from ldi_helpers.method.index import build_index
+    from ldi_helpers.report.briefing import (assumptions_sentence, build_briefing,
+                                             improvement_sentence, key_figures, region_profile)
+    from ldi_helpers.run.runner import plan_jobs
 
     lad = load_data(LAD)
-    ranked = ranked_codes(lad, {})
-    assert len(ranked) == 360 and "E06000053" not in ranked
-    with pytest.raises(NotRankedError, match=r"Isles of Scilly is not ranked.*57% < 65%.*"
-                                             r"Fix: lower area_coverage"):
-        build_briefing(lad, "Isles of Scilly", n_samples=0, sobol_n=0)
+    code = "E06000053"
+    assert code not in build_index(lad, {}).ranks.dropna().index
+    b = build_briefing(lad, "Isles of Scilly", n_samples=8, sobol_n=0)
+    assert b.rank is None and not b.is_ranked and b.rank_interval is None
+    assert b.headline() == ("Isles of Scilly is not ranked under this method: it has data for 57% "
+                            "of the indicators, below the 65% the method asks of every unit.")
+    # its own values are the published ones (the screened index does not hold them)
+    vals = lad.values[(lad.values.area_code == code)]
+    for ind, v in b.own_values.items():
+        period = b.index.meta.at[ind, "period"]
+        pub = vals[(vals.indicator_id == ind) & (vals.period.astype(str) == str(period))]["value"]
+        if len(pub):
+            assert v == pytest.approx(float(pub.iloc[0]), rel=1e-12)
+        else:
+            assert np.isnan(v)
+    assert int(np.isfinite(b.own_values.to_numpy()).sum()) == 4
+    prof = region_profile(lad, b.index, code, own=b.own_values)
+    assert prof["value"].notna().sum() == 4
+    # the what-if is stated as another method, and is that method's rank
+    alt = build_index(lad, {"area_coverage": 0.57})
+    assert b.what_if == {"area_coverage": 0.57, "rank": int(alt.ranks[code]),
+                         "of": int(alt.ranks.notna().sum())}
+    imp = improvement_sentence(b)
+    assert "needs data on at least 65% of the indicators" in imp and "what-if" in imp
+    assert "not ranked" in key_figures(b)["value"].iloc[0]
+    assert "no rank under this method" in assumptions_sentence(b)
+    assert "no range of ranks" in b.interval_note()
+    # coverage: skills and adoption have no value there; nothing is said about a score
+    cov = b.local["coverage"].set_index("component")
+    assert cov.loc["Digital Skills", "status"].startswith("no value")
+    assert cov.loc["Digital Infrastructure", "status"] == "measured"
+    assert "score" not in cov.loc["Digital Skills", "sentence"]
+    assert b.local["comparisons"].empty
     jobs = plan_jobs({}, None, include_analysis=False, data=lad)
-    assert len(jobs) == 360 and "Isles of Scilly" not in {j.title for j in jobs}
-    # with a lower screen it is ranked and briefed
-    assert "E06000053" in ranked_codes(lad, {"spec": {"area_coverage": 0.5}})
+    assert len(jobs) == 361 and "Isles of Scilly" in {j.title for j in jobs}
 
 
 def test_workbook_holds_the_analysis_pages_only_for_hundreds_of_briefings(tmp_path):

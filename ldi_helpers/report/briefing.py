@@ -43,8 +43,10 @@ class Briefing:
     spec : MethodSpec
     index : IndexResult
         The index under ``spec`` for every region.
-    rank : int
-        The region's composite rank (1 = strongest of 12).
+    rank : int or None
+        The region's composite rank (1 = strongest of 12); None when the method's coverage
+        screen leaves the unit out (then ``not_ranked`` says why and the briefing shows its
+        data, not a rank).
     rank_interval : dict or None
         ``median``, ``lo``, ``hi`` (5th-95th percentile) rank under sampled methodologies, and
         ``n`` samples; None when uncertainty analysis was switched off.
@@ -73,12 +75,20 @@ class Briefing:
     districts : dict or None
         An LDI region's districts (:func:`~ldi_helpers.report.local.district_section`); None
         when the district edition is absent.
+    not_ranked : str or None
+        Why the unit is not ranked under ``spec`` (:func:`not_ranked_reason`); None if ranked.
+    own_values : Series or None
+        An unranked unit's own value per indicator of the index (its data, which the screened
+        index does not hold); None for a ranked unit.
+    what_if : dict or None
+        For an unranked unit, its rank with the coverage screen lowered to its own coverage
+        (``area_coverage``, ``rank``, ``of``): a different method, stated as such.
     """
 
     region: Unit
     spec: MethodSpec
     index: IndexResult
-    rank: int
+    rank: int | None
     rank_interval: dict | None
     components: pd.DataFrame
     gva: dict
@@ -91,6 +101,14 @@ class Briefing:
     districts: dict | None = None
     words: dict = field(default_factory=lambda: dict(_LDI_WORDS))
     component_names: dict = field(default_factory=lambda: dict(COMPONENTS))
+    not_ranked: str | None = None
+    own_values: pd.Series | None = None
+    what_if: dict | None = None
+
+    @property
+    def is_ranked(self) -> bool:
+        """True when the method ranks this unit (the coverage screen kept it)."""
+        return self.rank is not None
 
     @property
     def n_areas(self) -> int:
@@ -105,6 +123,8 @@ class Briefing:
     def headline(self) -> str:
         """One plain-English sentence a policy reader can quote."""
         name = self.region.name
+        if not self.is_ranked:
+            return f"{self.not_ranked}."
         if self.is_ldi:
             parts = [f"{name} ranks {ordinal(self.rank)} of {self.n_areas} on the open Local "
                      "Digital Index"]
@@ -146,6 +166,9 @@ class Briefing:
         from ..analysis.uncertainty import share_phrase
 
         iv = self.rank_interval
+        if not self.is_ranked:
+            return (f"{self.region.name} has no rank under this method, so there is no range of "
+                    "ranks to show.")
         if not iv:
             return "The uncertainty of this rank was not analysed in this run."
         n = iv["n"]
@@ -187,6 +210,10 @@ class Briefing:
 
     def profile_sentence(self) -> str:
         """Strengths and weaknesses in words."""
+        if not self.is_ranked:
+            return (f"{self.region.name} is not scored under this method, so it has no component "
+                    f"scores to set against the median {self.words['unit']}; its own data are in "
+                    "the table above.")
         s, w = self.strengths(), self.weaknesses()
         out = []
         out.append(f"Strengths (clearly above the median {self.words['unit']}): "
@@ -224,7 +251,7 @@ def component_profile(result: IndexResult, code: str, margin: float = STRENGTH_M
                          "uk_median": np.nan, "difference": np.nan, "rank": np.nan,
                          "verdict": "no data"})
             continue
-        score = cs.loc[code, cid]
+        score = cs.loc[code, cid] if code in cs.index else np.nan
         med = float(np.nanmedian(cs[cid].to_numpy(dtype=float)))
         diff = score - med
         if not np.isfinite(score):
@@ -235,7 +262,9 @@ def component_profile(result: IndexResult, code: str, margin: float = STRENGTH_M
             verdict = "weakness"
         else:
             verdict = "around the median"
-        rank = result.component_ranks.loc[code, cid] if cid in result.component_ranks else np.nan
+        rank = (result.component_ranks.loc[code, cid]
+                if cid in result.component_ranks and code in result.component_ranks.index
+                else np.nan)
         rows.append({"component": name, "component_id": cid, "score": score, "uk_median": med,
                      "difference": diff, "rank": rank, "verdict": verdict})
     return pd.DataFrame(rows)
@@ -389,17 +418,44 @@ def _whole_number(name: str, value) -> int:
     return int(value)
 
 
-class NotRankedError(LDIError):
-    """The unit is not ranked under the method (the coverage screen left it out)."""
-
-
 def not_ranked_reason(result: IndexResult, code: str, name: str) -> str:
-    """Why a unit is not ranked, in one line with the fix (the build log's screening entry)."""
+    """Why a unit is not ranked, in plain words (from the build log's screening entry), e.g.
+    "Isles of Scilly is not ranked under this method: it has data for 57% of the indicators,
+    below the 65% the method asks of every unit"."""
     log = result.log[(result.log["step"] == "screen") & (result.log["item"] == code)]
-    why = str(log["message"].iloc[0]) if len(log) else "it has too little data for this method"
-    return (f"{name} is not ranked under this method: {why}; no briefing is written for it. "
-            f"Fix: lower area_coverage (now {result.spec.area_coverage:.0%}) in the spec to rank "
-            "it on the data it has")
+    msg = str(log["message"].iloc[0]) if len(log) else ""
+    import re
+
+    m = re.search(r"coverage (\d+%) < (\d+%)", msg)
+    if m:
+        why = (f"it has data for {m.group(1)} of the indicators, below the {m.group(2)} the "
+               "method asks of every unit")
+    else:
+        why = msg.replace("area dropped: ", "") or "it has too little data for this method"
+    return f"{name} is not ranked under this method: {why}"
+
+
+def _not_ranked_context(data, spec: MethodSpec, result: IndexResult, code: str) -> tuple:
+    """An unranked unit's own values and its rank with the screen lowered to its coverage.
+
+    Returns ``(own_values, what_if)``: the unit's value per indicator of ``result`` (NaN where
+    it has none), and ``{"area_coverage", "rank", "of"}`` from the index rebuilt with
+    ``area_coverage`` set to the unit's own coverage rounded down to a whole percent (None if
+    even that does not rank it). Nothing is imputed beyond what the method itself does.
+    """
+    import math
+
+    inds = list(result.meta.index)
+    every = build_index(data, spec.replace(area_coverage=0.0))
+    if code not in every.raw.index:
+        return pd.Series(np.nan, index=inds), None
+    own = every.raw.loc[code].reindex(inds).astype(float)
+    cover = math.floor(100 * float(np.isfinite(own.to_numpy()).mean()) + 1e-9) / 100
+    alt = build_index(data, spec.replace(area_coverage=cover))
+    r = alt.ranks.get(code, np.nan)
+    if not np.isfinite(r):
+        return own, None
+    return own, {"area_coverage": cover, "rank": int(r), "of": int(alt.ranks.notna().sum())}
 
 
 def build_briefing(data, area: str, spec_overrides: dict | None = None,
@@ -435,7 +491,7 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
     spec = coerce_spec(dict(spec_overrides or {}))
     result = build_index(data, spec)
     if code not in result.ranks.index or not np.isfinite(result.ranks[code]):
-        raise NotRankedError(not_ranked_reason(result, code, region.name))
+        return _unranked_briefing(data, region, spec, result, scenario_overrides)
     rank = int(result.ranks[code])
     interval = None
     assumptions = None
@@ -484,8 +540,44 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
     )
 
 
+def _unranked_briefing(data, region: Unit, spec: MethodSpec, result: IndexResult,
+                       scenario_overrides: dict | None) -> Briefing:
+    """The briefing of a unit the coverage screen leaves out: its data, why it is not ranked and
+    what would rank it; no rank, range, strengths or sensitivity is invented for it."""
+    from .local import is_local_edition, local_briefing
+
+    code = region.code
+    own, what_if = _not_ranked_context(data, spec, result, code)
+    local = None
+    if is_local_edition(data):
+        every = build_index(data, spec.replace(area_coverage=0.0))
+        local = local_briefing(data, result, code, None, spec, coverage_result=every)
+    ldi = data.has_ldi_tables
+    return Briefing(
+        region=region, spec=spec, index=result, rank=None, rank_interval=None,
+        components=component_profile(result, code, components=data.components),
+        gva=gva_position(data, code) if ldi else {},
+        scenario=region_scenario(data, code, scenario_overrides) if ldi else None,
+        assumptions=None, improvement=pd.DataFrame(),
+        sources=indicator_sources(data, result), local=local, districts=None,
+        words=unit_words(data), component_names=dict(data.components),
+        not_ranked=not_ranked_reason(result, code, region.name), own_values=own,
+        what_if=what_if,
+    )
+
+
 def improvement_sentence(b: Briefing) -> str:
     """What single-component improvement would lift the region one rank, in words."""
+    if not b.is_ranked:
+        wi = b.what_if
+        first = (f"{b.region.name} needs data on at least {b.spec.area_coverage:.0%} of the "
+                 "indicators to be ranked under this method.")
+        if wi is None:
+            return first
+        return (first + f" As a what-if under a different method, not its rank in this "
+                f"edition: with the coverage screen lowered to {wi['area_coverage']:.0%} "
+                f"(area_coverage {wi['area_coverage']:g}), the index would rank it "
+                f"{ordinal(wi['rank'])} of {wi['of']} {b.words['units']} on the data it has.")
     imp = b.improvement
     if imp is None or imp.empty:
         return f"{b.region.name} is already ranked 1st."
@@ -509,6 +601,9 @@ def assumptions_sentence(b: Briefing, top: int = 3) -> str:
     """Which method assumptions move this unit's rank most, in words."""
     a = b.assumptions
     unit = b.words["unit"]
+    if not b.is_ranked:
+        return (f"{b.region.name} has no rank under this method, so no method choice can be "
+                "said to move it.")
     if a is None or a.empty:
         return f"The sensitivity of this {unit}'s rank was not analysed in this run."
     runs = (b.rank_interval or {}).get("sobol_runs")
@@ -528,7 +623,8 @@ def key_figures(b: Briefing) -> pd.DataFrame:
     g = b.gva
     what = ("Rank on the open index (1 = strongest of 12)" if b.is_ldi else
             f"Rank on the {b.words['index_name']} (1 = strongest of {b.n_areas})")
-    rows = [(what, f"{ordinal(b.rank)}")]
+    rows = [(what, f"{ordinal(b.rank)}" if b.is_ranked else
+             "not ranked: too few indicators have data (see above)")]
     if b.rank_interval:
         iv = b.rank_interval
         rng = (f"{ordinal(iv['lo'])} to {ordinal(iv['hi'])}" if iv["lo"] != iv["hi"]
@@ -574,7 +670,8 @@ def uk_reference(data, indicator_id: str, period: str) -> float | None:
     return float(rows.iloc[0]) if len(rows) else None
 
 
-def region_profile(data, result: IndexResult, code: str) -> pd.DataFrame:
+def region_profile(data, result: IndexResult, code: str,
+                   own: pd.Series | None = None) -> pd.DataFrame:
     """A region's own value on every indicator the index used, against the UK figure.
 
     The reference is the UK figure where the data hold one for the same indicator and period;
@@ -587,6 +684,10 @@ def region_profile(data, result: IndexResult, code: str) -> pd.DataFrame:
         One row per indicator in component order: ``component``, ``indicator``, ``unit``,
         ``period``, ``value``, ``reference``, ``reference_label``, ``low``, ``high`` (the range
         across regions), ``better`` ("higher"/"lower"), ``proxy`` (bool).
+
+    ``own`` gives the unit's values when ``result`` does not hold them (a unit the coverage
+    screen left out: :attr:`Briefing.own_values`); the reference and range stay those of the
+    units ranked.
     """
     comps = data.components
     median_label = f"median {unit_words(data)['unit']}"
@@ -602,7 +703,8 @@ def region_profile(data, result: IndexResult, code: str) -> pd.DataFrame:
         rows.append({
             "component": comps.get(meta.at[ind, "component"], meta.at[ind, "component"]),
             "indicator": meta.at[ind, "name"], "unit": meta.at[ind, "unit"], "period": per,
-            "value": float(col.get(code, np.nan)), "reference": ref, "reference_label": label,
+            "value": float(col.get(code, np.nan) if own is None else own.get(ind, np.nan)),
+            "reference": ref, "reference_label": label,
             "low": float(np.nanmin(col)), "high": float(np.nanmax(col)),
             "better": "higher" if int(meta.at[ind, "direction"]) > 0 else "lower",
             "proxy": bool(meta.at[ind, "is_proxy"]),

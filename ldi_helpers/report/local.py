@@ -69,7 +69,7 @@ def not_measured_reasons(data) -> dict[str, str]:
     return out
 
 
-def coverage(data, result, code: str) -> pd.DataFrame:
+def coverage(data, result, code: str, scored: bool = True) -> pd.DataFrame:
     """What the district's score is made of, component by component.
 
     Parameters
@@ -80,6 +80,10 @@ def coverage(data, result, code: str) -> pd.DataFrame:
         The index under the briefing's spec.
     code : str
         The district.
+    scored : bool
+        False for a district the method does not score (the coverage screen left it out):
+        ``result`` then is an index that holds its data, a component counts as measured when
+        any of its indicators has a published value, and nothing is said about its score.
 
     Returns
     -------
@@ -106,6 +110,10 @@ def coverage(data, result, code: str) -> pd.DataFrame:
                                      "filled in from the region; it is not part of the score."})
             continue
         score = cs.loc[code, cid] if (cid in cs.columns and code in cs.index) else np.nan
+        if not scored:
+            have = [i for i in inds if i in result.raw.columns and code in result.raw.index
+                    and np.isfinite(result.raw.loc[code, i])]
+            score = 1.0 if have else np.nan
         if np.isfinite(score):
             rows.append({"component": cname, "status": "measured",
                          "sentence": f"{cname}: measured ({len(inds)} indicator"
@@ -126,11 +134,12 @@ def coverage(data, result, code: str) -> pd.DataFrame:
         action = (f"Imputation is '{spec.imputation}' in this method, but no value could be "
                   f"filled in (for the group mean: no other {unit} of {group} has one), so "
                   if imputed and none_in_region else "With no imputation in this method, ")
+        tail = (f" {action}{cname} is left out of {name}'s score, which is the average of its "
+                "other measured components; nothing is taken from the region." if scored else
+                " It counts against the coverage screen; nothing is taken from the region.")
         rows.append({"component": cname, "status": f"no value for this {unit}",
-                     "sentence": f"{cname}: no value for {name} ({what};{where or ' not published'})."
-                                 f" {action}{cname} is left out of {name}'s score, which is the "
-                                 "average of its other measured components; nothing is taken "
-                                 "from the region."})
+                     "sentence": f"{cname}: no value for {name} ({what};"
+                                 f"{where or ' not published'}).{tail}"})
     return pd.DataFrame(rows)
 
 
@@ -193,7 +202,7 @@ def comparisons(data, result, code: str, unc: dict | None) -> pd.DataFrame:
         rows.append({"comparison": label, "rank": rank, "of": of,
                      "lo": iv["lo"] if iv else np.nan, "hi": iv["hi"] if iv else np.nan,
                      "definition": definition})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["comparison", "rank", "of", "lo", "hi", "definition"])
 
 
 def comparison_sentences(name: str, table: pd.DataFrame, n_samples: int | None = None) -> list[str]:
@@ -265,8 +274,12 @@ def region_context(data, code: str, spec=None) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
-def local_briefing(data, result, code: str, unc: dict | None, spec=None) -> dict:
+def local_briefing(data, result, code: str, unc: dict | None, spec=None,
+                   coverage_result=None) -> dict:
     """Everything a district briefing adds: coverage, comparisons, region context.
+
+    ``coverage_result`` (default ``result``) is the index the coverage rows are read from: for
+    a district the screen leaves out, an index that holds it (its comparisons stay empty).
 
     Returns
     -------
@@ -276,7 +289,8 @@ def local_briefing(data, result, code: str, unc: dict | None, spec=None) -> dict
         ``level`` ("district level").
     """
     a = data.areas.set_index("area_code")
-    return {"coverage": coverage(data, result, code),
+    return {"coverage": (coverage(data, result, code) if coverage_result is None else
+                         coverage(data, coverage_result, code, scored=False)),
             "comparisons": comparisons(data, result, code, unc),
             "region_context": region_context(data, code, spec),
             "region": str(a.at[code, "group"]) if "group" in a.columns else "",

@@ -231,7 +231,8 @@ def _small_unit_table(ordered, ranks, intervals, reports, w, heading, made_by) -
         rank = ranks.get(region.itl1_code)
         link = _briefing_link(reports.get(region.name), region, made_by,
                               (rank is not None and rank == rank) or not ranks)
-        rank_txt = f"{int(rank)}" if rank is not None and rank == rank else "n/a"
+        rank_txt = (f"{int(rank)}" if rank is not None and rank == rank else
+                    "not ranked" if ranks else "n/a")
         rng = f"<td>{_rank_range(intervals, region.itl1_code)[0]}</td>" if intervals is not None else ""
         parts.append(f"<tr><td>{_e(region.name)}</td><td class='num'>{rank_txt}</td>{rng}"
                      f"<td>{link}</td></tr>")
@@ -304,7 +305,7 @@ def unit_table(ordered, ranks, intervals, reports, data, heading, made_by=lambda
             v = a.at[u.code, c] if u.code in a.index else ""
             cells.append(f"<td>{_e('' if v != v else v)}</td>")
         cells.append(f"<td class='num' data-v='{int(rank) if ok else ''}'>"
-                     f"{int(rank) if ok else 'n/a'}</td>")
+                     f"{int(rank) if ok else ('not ranked' if ranks else 'n/a')}</td>")
         if intervals is not None:
             txt, lo = _rank_range(intervals, u.code)
             cells.append(f"<td data-v='{'' if lo != lo else int(lo)}'>{_e(txt)}</td>")

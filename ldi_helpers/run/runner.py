@@ -119,26 +119,13 @@ def plan_jobs(params: dict, areas: list[Unit] | None, include_analysis: bool = T
             jobs.append(Job(nb, stem, _inject(nb, params, base, data_dir), "analysis", title))
     if NOTEBOOKS["regional_report"].path.exists():
         units = areas
-        if units is None:   # every unit the run's method ranks (the index page lists the rest)
-            ranked = ranked_codes(data, params)
-            units = [u for u in units_of(data) if u.code in ranked]
+        if units is None:   # every unit; one the method does not rank gets a briefing saying why
+            units = units_of(data)
         for unit in units:
             jobs.append(Job("regional_report", f"report_{slugify(unit.name) or slugify(unit.code)}",
                             _inject("regional_report", params, {"area": unit.name}, data_dir),
                             "report", unit.name))
     return unique_jobs(jobs)
-
-
-def ranked_codes(data, params: dict) -> set[str]:
-    """Codes of the units the index ranks under the params file's spec (a unit the coverage
-    screen leaves out gets no briefing; :func:`ldi_helpers.report.briefing.not_ranked_reason`
-    says why and the index page lists it as not ranked)."""
-    import numpy as np
-
-    from ..method.index import build_index
-
-    ranks = build_index(data, (params or {}).get("spec") or {}).ranks
-    return {str(c) for c, r in ranks.items() if np.isfinite(r)}
 
 
 def unique_jobs(jobs: list[Job]) -> list[Job]:
