@@ -293,7 +293,8 @@ def test_a_unit_the_screen_leaves_out_gets_a_briefing_without_a_rank():
     b = build_briefing(lad, "Isles of Scilly", n_samples=8, sobol_n=0)
     assert b.rank is None and not b.is_ranked and b.rank_interval is None
     assert b.headline() == ("Isles of Scilly is not ranked under this method: it has data for 57% "
-                            "of the indicators, below the 65% the method asks of every unit.")
+                            "of the indicators, below the 65% the method asks of every local "
+                            "authority.")
     # its own values are the published ones (the screened index does not hold them)
     vals = lad.values[(lad.values.area_code == code)]
     for ind, v in b.own_values.items():

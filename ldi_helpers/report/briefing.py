@@ -418,10 +418,10 @@ def _whole_number(name: str, value) -> int:
     return int(value)
 
 
-def not_ranked_reason(result: IndexResult, code: str, name: str) -> str:
+def not_ranked_reason(result: IndexResult, code: str, name: str, unit: str = "unit") -> str:
     """Why a unit is not ranked, in plain words (from the build log's screening entry), e.g.
     "Isles of Scilly is not ranked under this method: it has data for 57% of the indicators,
-    below the 65% the method asks of every unit"."""
+    below the 65% the method asks of every local authority" (``unit``: the edition's word)."""
     log = result.log[(result.log["step"] == "screen") & (result.log["item"] == code)]
     msg = str(log["message"].iloc[0]) if len(log) else ""
     import re
@@ -429,7 +429,7 @@ def not_ranked_reason(result: IndexResult, code: str, name: str) -> str:
     m = re.search(r"coverage (\d+%) < (\d+%)", msg)
     if m:
         why = (f"it has data for {m.group(1)} of the indicators, below the {m.group(2)} the "
-               "method asks of every unit")
+               f"method asks of every {unit}")
     else:
         why = msg.replace("area dropped: ", "") or "it has too little data for this method"
     return f"{name} is not ranked under this method: {why}"
@@ -561,7 +561,8 @@ def _unranked_briefing(data, region: Unit, spec: MethodSpec, result: IndexResult
         assumptions=None, improvement=pd.DataFrame(),
         sources=indicator_sources(data, result), local=local, districts=None,
         words=unit_words(data), component_names=dict(data.components),
-        not_ranked=not_ranked_reason(result, code, region.name), own_values=own,
+        not_ranked=not_ranked_reason(result, code, region.name, unit_words(data)["unit"]),
+        own_values=own,
         what_if=what_if,
     )
 
