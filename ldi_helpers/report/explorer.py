@@ -311,7 +311,7 @@ class ColumnCache:
         z = np.empty((n_imp, n_tr, n_norm, n_a, m))
         treated_all = np.empty((n_imp, n_tr, n_a, m))
         raw_mask = np.empty((n_imp, n_a, m), dtype=bool)
-        done: dict[int, int] = {}
+        done: set[int] = set()
         for a, imp in enumerate(IMPUTATIONS):
             # imputations that are not raw-unit methods leave the raw values unchanged
             # (impute_raw returns a copy): the same numbers as "none"
@@ -326,7 +326,7 @@ class ColumnCache:
                 for c, norm in enumerate(NORMALISATIONS):
                     source = raw_imp if norm == "goalposts" else treated
                     z[a, b, c] = normalise(source, norm, sub.direction, sub.posts)
-            done[src] = a
+            done.add(src)
         self.computed += len(todo)
         return [_Column(z=z[..., k].copy(), raw_mask=raw_mask[..., k].copy(),
                         treated=treated_all[..., k].copy()) for k in range(len(todo))]
