@@ -640,13 +640,19 @@ def plot_state(explorer: Explorer, frame: pd.DataFrame, intervals: pd.DataFrame 
 
 def _colour(v: float, lo: float, hi: float) -> str:
     """Viridis colour of ``v`` on ``[lo, hi]`` as ``#rrggbb`` (grey when not finite)."""
-    if not np.isfinite(v):
-        return "#d9d9d9"
+    return _colours(np.array([v], dtype=float), lo, hi)[0]
+
+
+def _colours(v: np.ndarray, lo: float, hi: float) -> list[str]:
+    """:func:`_colour` of every value of ``v`` (one colormap call for all)."""
     from matplotlib import colormaps
 
-    t = 0.5 if hi <= lo else (v - lo) / (hi - lo)
-    r, g, b, _ = colormaps["viridis"](float(np.clip(t, 0.0, 1.0)))
-    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+    v = np.asarray(v, dtype=float)
+    fin = np.isfinite(v)
+    t = np.full(v.shape, 0.5) if hi <= lo else (np.where(fin, v, lo) - lo) / (hi - lo)
+    rgba = colormaps["viridis"](np.clip(t, 0.0, 1.0))
+    return [f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}" if ok else "#d9d9d9"
+            for (r, g, b, _), ok in zip(rgba.tolist(), fin)]
 
 
 def svg_ranked(frame: pd.DataFrame, intervals: pd.DataFrame | None = None) -> str:
@@ -681,22 +687,28 @@ def svg_ranked(frame: pd.DataFrame, intervals: pd.DataFrame | None = None) -> st
     if intervals is not None:
         out.append(f'<text x="{x2 + 8}" y="14" font-weight="bold">Rank: 5-95% interval, '
                    'x = this method, dot = median</text>')
-    for i, r in rows.iterrows():
+    ivs = {}
+    if intervals is not None:            # one row per unit (the first, were a code repeated)
+        cols = ["rank_lo", "rank_hi", "median_rank", "nominal_rank"]
+        for code, vals in zip(intervals.index, intervals[cols].to_numpy(dtype=float).tolist()):
+            ivs.setdefault(code, vals)
+    for i, (code, name, rk, score) in enumerate(zip(rows["area_code"], rows["name"],
+                                                    rows["rank"], sc)):
         y = top + i * h_row
         if i % 2 == 0:
             out.append(f'<rect x="0" y="{y - 12}" width="{width}" height="{h_row}" '
                        'fill="#f3f3f3"/>')
-        rank = "-" if pd.isna(r["rank"]) else f"{r['rank']:g}"
-        out.append(f'<text x="4" y="{y}">{escape(rank)}. {escape(str(r["name"]))}</text>')
-        if np.isfinite(r["score"]):
-            out.append(f'<circle cx="{sx(r["score"]):.1f}" cy="{y - 4}" r="4" fill="#1f77b4"/>')
-        if intervals is not None and r["area_code"] in intervals.index:
-            iv = intervals.loc[r["area_code"]]
-            out.append(f'<line x1="{rx(iv["rank_lo"]):.1f}" x2="{rx(iv["rank_hi"]):.1f}" '
+        rank = "-" if pd.isna(rk) else f"{rk:g}"
+        out.append(f'<text x="4" y="{y}">{escape(rank)}. {escape(str(name))}</text>')
+        if np.isfinite(score):
+            out.append(f'<circle cx="{sx(score):.1f}" cy="{y - 4}" r="4" fill="#1f77b4"/>')
+        if code in ivs:
+            lo_r, hi_r, med_r, nom_r = ivs[code]
+            out.append(f'<line x1="{rx(lo_r):.1f}" x2="{rx(hi_r):.1f}" '
                        f'y1="{y - 4}" y2="{y - 4}" stroke="#9ecae1" stroke-width="6"/>')
-            out.append(f'<circle cx="{rx(iv["median_rank"]):.1f}" cy="{y - 4}" r="3.5" '
+            out.append(f'<circle cx="{rx(med_r):.1f}" cy="{y - 4}" r="3.5" '
                        'fill="#08519c"/>')
-            cx = rx(iv["nominal_rank"])
+            cx = rx(nom_r)
             out.append(f'<path d="M{cx - 4:.1f},{y - 8} l8,8 m0,-8 l-8,8" stroke="#d94801" '
                        'stroke-width="2"/>')
     out.append("</svg>")
@@ -730,10 +742,10 @@ def svg_hex_map(frame: pd.DataFrame, areas: pd.DataFrame) -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
            'font-family="sans-serif" font-size="9" role="img" '
            'aria-label="Hex map of the scores; yellow is higher">']
-    for code, (x, y) in pos.items():
+    vals = np.array([float(sc.get(code, np.nan)) for code in pos], dtype=float)
+    fills = _colours(vals, lo, hi)
+    for (code, (x, y)), v, fill in zip(pos.items(), vals.tolist(), fills):
         x, y = x + ox, y + oy
-        v = float(sc.get(code, np.nan))
-        fill = _colour(v, lo, hi)
         pts = " ".join(f"{x + size * cx:.1f},{y + size * cy:.1f}" for cx, cy in corners)
         dark = fill in ("#d9d9d9",) or not np.isfinite(v) or (v - lo) / max(hi - lo, 1e-12) < 0.55
         ink = "white" if dark and np.isfinite(v) else "black"
