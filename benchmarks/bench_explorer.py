@@ -19,8 +19,10 @@ Side by side, the baseline: one full ``build_index`` per update (ranks only, no 
 ``--baseline-mc`` samples and scaled to ``--samples``).
 
 Targets on 2 cores: every update under 200 ms for the regional edition (``data/``) and under 1 s for
-a district-sized edition (``tests/editions/coinr_asem``, 51 units, and ``data/editions/lad`` when it
-exists). Times are wall-clock; medians and maxima over the updates of each kind.
+the larger editions: the COINr ASEM example (``tests/editions/coinr_asem``, 51 countries, 49
+indicators) and the district edition (``data/editions/lad``, 361 districts, when it exists). Each
+repeat starts a fresh explorer, so "new" selections are new each time (the explorer's per-indicator
+column cache included). Times are wall-clock; medians and maxima over the updates of each kind.
 """
 from __future__ import annotations
 

@@ -194,3 +194,220 @@ def test_selection_batches_are_cached(toy):
     p1 = ex.prepared(s.spec)
     assert ex.prepared(s.with_choice("normalisation", "zscore").spec) is p1
     assert ex.prepared(s.with_indicator("gdp", False).spec) is not p1
+
+
+# ---------------------------------------------------------------- issue 15: new selections fast
+ASEM = Path(__file__).parent / "editions" / "coinr_asem"
+NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "60_methodology_explorer.ipynb"
+
+
+def _same(a, b, name="prepared"):
+    """Equal field by field, arrays bit for bit (same dtype, shape, values, NaN positions)."""
+    import dataclasses
+
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), name
+    elif dataclasses.is_dataclass(a) and not isinstance(a, type):
+        for f in dataclasses.fields(a):
+            _same(getattr(a, f.name), getattr(b, f.name), f"{name}.{f.name}")
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b), name
+        for x, y in zip(a, b):
+            _same(x, y, name)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), name
+        for k in a:
+            _same(a[k], b[k], f"{name}[{k!r}]")
+    else:
+        assert a == b, name
+
+
+def _selections(ex):
+    s0 = ExplorerState(ex.default)
+    comps = list(ex.components)
+    by_comp = ex.indicators_by_component()
+    out = [s0]
+    out += [s0.with_indicator(ids[0], False) for ids in by_comp.values() if len(ids) > 1][:3]
+    out += [s0.with_indicator(ids[0], False).with_indicator(ids[-1], False)
+            for ids in by_comp.values() if len(ids) > 2][:1]
+    out += [s0.with_component(comps[-1], False, comps), s0.with_component(comps[0], False, comps)]
+    out += [s0.with_period(i, ps[0]) for i, ps in list(ex.periods().items())[:2]]
+    out += [ExplorerState(ex.default.replace(area_coverage=0.9))]
+    return out
+
+
+LAD = Path(__file__).parent.parent / "data" / "editions" / "lad"
+
+
+@pytest.mark.parametrize("path", [TOY3, ASEM, None, LAD],
+                         ids=["toy3", "coinr_asem", "regional", "lad"])
+def test_assembled_batches_equal_prepare_batch_bit_for_bit(path):
+    from ldi_helpers.method.batch import prepare_batch
+    from ldi_helpers.report.explorer import selection_key
+
+    from ldi_helpers.method.index import stage
+
+    data = load_data(path)
+    ex = Explorer(data)
+    paths = set()
+    for st in _selections(ex):
+        key = selection_key(st.spec)
+        spec = MethodSpec.from_dict(dict(key))
+        ref = prepare_batch(data, spec)
+        got = ex.prepared(st.spec)
+        # prepare_batch itself makes the batch of a single indicator, or of indicators with their
+        # own normalisation (toy3 has one), which it normalises in separate blocks
+        sg = stage(data, spec)
+        assembled = len(sg.indicators) > 1 and not sg.normalisation_overrides
+        assert (ex._prepared[key][1] is not None) == assembled
+        paths.add(assembled)
+        if assembled:
+            assert np.isnan(got.pca_indicator_weights).all()     # not computed until needed
+        _same(got, ref.__class__(**{**ref.__dict__,
+                                    "pca_indicator_weights": got.pca_indicator_weights}))
+        # a PCA-weighted spec of the same selection fills in prepare_batch's PCA weights
+        pca = ex.prepared(st.spec.replace(indicator_weighting="pca"))
+        _same(pca.pca_indicator_weights, ref.pca_indicator_weights)
+        _same(pca.scores, ref.scores)
+    assert paths == ({True, False} if path == TOY3 else {True})
+
+
+def test_first_selection_changes_equal_build_index_and_reuse_columns():
+    data = load_data(ASEM)
+    ex = Explorer(data)
+    first = ex.columns.computed
+    assert first == len(ex.prepared(ex.default).indicators)      # the default batch, once
+    by_comp = ex.indicators_by_component()
+    s = ExplorerState(ex.default).with_choice("normalisation", "zscore")
+    for ids in list(by_comp.values())[:3]:
+        s = s.with_indicator(ids[0], False)                       # each a new selection
+        _agrees(ex, data, s)
+    comps = list(ex.components)
+    _agrees(ex, data, ExplorerState(ex.default).with_component(comps[1], False, comps))
+    # leaving indicators or components out gathers prepared columns (the units stay the same)
+    assert ex.columns.computed == first
+    for agg in ("geometric", "copeland"):
+        _agrees(ex, data, s.with_choice("composite_aggregation", agg)
+                .with_choice("imputation", "component_mean").with_choice("treatment", "boxcox"))
+    _agrees(ex, data, ExplorerState(s.spec.replace(indicator_weighting="pca")))
+
+
+def test_first_period_change_equals_build_index():
+    data = load_data()
+    ex = Explorer(data)
+    for ind, periods in list(ex.periods().items())[:3]:
+        other = [p for p in periods if p != ex.default_period(ind)][-1]
+        _agrees(ex, data, ExplorerState(ex.default).with_period(ind, other))
+
+
+def test_single_indicator_selection_uses_prepare_batch(toy):
+    data, ex = toy
+    s = ExplorerState()
+    for c in ("trade", "health"):
+        s = s.with_component(c, False, ex.components)
+    s = s.with_indicator("income", False)
+    p = ex.prepared(s.spec)
+    assert p.indicators == ("gdp",)
+    assert np.isfinite(p.pca_indicator_weights).all()            # prepare_batch made it
+    _agrees(ex, data, s)
+
+
+@pytest.mark.parametrize("path", [TOY3, None], ids=["toy3", "regional"])
+def test_intervals_equal_those_of_prepare_batch_batches(path, monkeypatch):
+    """Same seed, same numbers as the explorer gave with one prepare_batch per selection."""
+    from ldi_helpers.method.batch import prepare_batch
+
+    data = load_data(path)
+    new = Explorer(data)
+    old = Explorer(data)
+    monkeypatch.setattr(old.columns, "prepare", lambda d, spec: (prepare_batch(d, spec), None))
+    old._prepared.clear()
+    by_comp = new.indicators_by_component()
+    ind = next(ids[0] for ids in by_comp.values() if len(ids) > 1)
+    states = [ExplorerState(new.default),
+              ExplorerState(new.default).with_indicator(ind, False),
+              ExplorerState(new.default).with_indicator(ind, False).fix("imputation"),
+              ExplorerState(new.default.replace(indicator_weighting="pca"))]
+    for st in states:
+        a = new.remaining_intervals(st, 120, 7)
+        b = old.remaining_intervals(st, 120, 7)
+        assert a.equals(b) and a.attrs == b.attrs
+        assert new.evaluate(st).equals(old.evaluate(st))
+
+
+def _notebook_namespace(params: dict):
+    """Run the explorer notebook's code cells up to the controls' first render, headless."""
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, 4)
+    ns: dict = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        src = cell.source
+        if "parameters" in cell.metadata.get("tags", []):
+            src += "\n" + "\n".join(f"{k} = {v!r}" for k, v in params.items())
+        exec(compile(src, str(NOTEBOOK), "exec"), ns)
+        if "render(state)" in src:
+            return ns
+    raise AssertionError("the notebook has no cell that renders the controls")
+
+
+def test_notebook_widgets_update_headless(tmp_path, capsys):
+    """Every control's callback (fired by setting .value, as the browser would) updates the
+    state, the charts and the status line; a bad change is refused in one line."""
+    ns = _notebook_namespace({"n_samples": 20, "params_path": str(tmp_path / "p.yaml")})
+    ex, data = ns["ex"], ns["data"]
+    status, chart = ns["status"], ns["chart_out"]
+
+    def fired(widget, value):
+        before = ns["state"]
+        chart.value = ""
+        widget.value = value
+        assert status.value.startswith("Updated in "), status.value
+        assert chart.value.startswith("<svg"), "chart not redrawn"
+        assert ns["state"] != before
+        _agrees(ex, data, ns["state"])
+        return ns["state"]
+
+    assert fired(ns["method_dd"]["normalisation"], "zscore").spec.normalisation == "zscore"
+    assert fired(ns["method_dd"]["composite_aggregation"], "geometric").spec \
+        .composite_aggregation == "geometric"
+    assert "imputation" in fired(ns["fixed_cb"]["imputation"], True).fixed
+    comp = ex.components[0]
+    st = fired(ns["weight_sl"][comp], ns["weight_sl"][comp].value + 1.0)
+    assert st.spec.component_weighting == "custom" and "component_weights" in st.fixed
+    ind = next(ids[0] for ids in ex.indicators_by_component().values() if len(ids) > 1)
+    assert ind in fired(ns["ind_cb"][ind], False).spec.exclude_indicators
+    assert ind not in fired(ns["ind_cb"][ind], True).spec.exclude_indicators
+    assert comp not in fired(ns["comp_cb"][comp], False).spec.components
+    assert fired(ns["comp_cb"][comp], True).spec.components is None
+    pind, dd = next(iter(ns["period_dd"].items()))
+    other = next(p for p in dd.options if p != dd.value)
+    assert dict(fired(dd, other).spec.periods)[pind] == other
+    # leaving out every component is refused in one line; the state keeps the last one
+    for c in ex.components[:-1]:
+        fired(ns["comp_cb"][c], False)
+    kept = ns["state"]
+    ns["comp_cb"][ex.components[-1]].value = False
+    assert status.value.startswith("<b>Not applied:</b>")
+    assert "keep at least one component" in status.value
+    assert ns["state"] == kept and kept.spec.components == (ex.components[-1],)
+    ns["comp_cb"][ex.components[-1]].value = True         # back on: the same state again
+    for c in ex.components[:-1]:
+        fired(ns["comp_cb"][c], True)
+    assert ns["state"].spec.components is None
+    # the buttons: save, load, keep and compare
+    ns["save_btn"].click()
+    assert status.value.startswith("Saved to ")
+    assert load_params(tmp_path / "p.yaml") == ns["state"].spec
+    ns["method_dd"]["normalisation"].value = "rank"
+    ns["load_btn"].click()
+    assert ns["state"].spec == load_params(tmp_path / "p.yaml")
+    assert ns["method_dd"]["normalisation"].value == "zscore"       # controls moved back
+    ns["keep_a"].click()
+    ns["method_dd"]["treatment"].value = "none"
+    ns["keep_b"].click()
+    ns["compare_btn"].click()
+    assert "Outlier treatment" in capsys.readouterr().out

@@ -272,9 +272,17 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
     periods: dict[str, str] = {}
     lows, highs = {}, {}
     posts = {k: (lo, hi) for k, lo, hi in spec.goalposts}
+    # each indicator's rows, in table order (one grouping instead of a scan per indicator)
+    at_rows = values.groupby("indicator_id", sort=False).indices
+    none = np.array([], dtype=np.intp)
+
+    def rows_of(ind: str) -> pd.DataFrame:
+        return values.take(at_rows.get(ind, none))
+
     for ind in chosen:
-        rows = values[values["indicator_id"] == ind]
-        have = sorted(rows["period"].astype(str).unique())
+        rows = rows_of(ind)
+        per_col = rows["period"].astype(str)
+        have = sorted(per_col.unique())
         if ind in overrides:
             period = overrides[ind]
             if period not in have:
@@ -291,9 +299,9 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
         if ind in denoms:
             den, scale = denoms[ind]
             den_name = str(meta_all.at[den, "name"]) if "name" in meta_all.columns else den
-            rows = denominate(ind, rows, den, values[values["indicator_id"] == den], scale,
-                              period, notes, den_name)
-        at = rows[rows["period"].astype(str) == period]
+            rows = denominate(ind, rows, den, rows_of(den), scale, period, notes, den_name)
+            per_col = rows["period"].astype(str)
+        at = rows[per_col == period]
         cols[ind] = at.set_index("area_code")["value"].astype(float)
         if ind in posts:
             lows[ind], highs[ind] = posts[ind]
@@ -301,10 +309,11 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
             v = rows["value"].astype(float)
             lows[ind] = float(v.min()) if len(v) else np.nan
             highs[ind] = float(v.max()) if len(v) else np.nan
-    matrix = pd.DataFrame(cols, index=pd.Index(areas, name="area_code"),
-                          columns=pd.Index(chosen, name="indicator_id"), dtype=float)
-    for ind in chosen:
-        matrix[ind] = cols[ind].reindex(areas).to_numpy(dtype=float)
+    matrix = pd.DataFrame(
+        np.column_stack([cols[ind].reindex(areas).to_numpy(dtype=float) for ind in chosen])
+        if chosen else np.empty((len(areas), 0)),
+        index=pd.Index(areas, name="area_code"), columns=pd.Index(chosen, name="indicator_id"),
+        dtype=float)
     keep = [c for c in ("name", "component", "direction", "unit", "is_proxy", "caveats",
                         "source_org") if c in meta_all.columns]
     meta = meta_all.loc[chosen, keep].copy()

@@ -5,11 +5,17 @@ An :class:`ExplorerState` is the current spec plus the set of *fixed* factors (t
 researcher has settled); an :class:`Explorer` holds the edition and caches, and answers:
 
 * :meth:`Explorer.evaluate` -- ranks and scores of the state's spec with the change against the
-  default spec. Fast path: one :func:`ldi_helpers.method.batch.prepare_batch` per *selection-level*
-  setting (indicators, components, periods, screening, ties: :func:`selection_key`), cached;
-  every choice the batch engine varies (normalisation, treatment, imputation, aggregations,
-  weights) is then one :func:`~ldi_helpers.method.batch.evaluate_batch` row, which agrees with
-  :func:`ldi_helpers.method.index.build_index` (tested to 1e-9).
+  default spec. Fast path: one prepared batch per *selection-level* setting (indicators,
+  components, periods, screening, ties: :func:`selection_key`), cached; every choice the batch
+  engine varies (normalisation, treatment, imputation, aggregations, weights) is then one
+  :func:`~ldi_helpers.method.batch.evaluate_batch` row, which agrees with
+  :func:`ldi_helpers.method.index.build_index` (tested to 1e-9). The batch of a new selection is
+  the one :func:`ldi_helpers.method.batch.prepare_batch` gives (tested equal, array for array),
+  but assembled from per-indicator preparations (:class:`ColumnCache`): raw imputation,
+  treatment and normalisation work one indicator at a time, so after the first selection only
+  the indicators (or periods) not seen before with the same units are prepared, and leaving an
+  indicator out only gathers columns. PCA weights are computed when a PCA-weighted spec first
+  needs them.
 * :meth:`Explorer.remaining_intervals` -- each unit's rank interval under the *remaining*
   uncertainty: a seeded Monte Carlo of a few hundred samples over the explorer's factors
   (:data:`EXPLORER_FACTORS`) that the state has not fixed, around the state's own spec, with the
@@ -36,7 +42,12 @@ import yaml
 
 from ..method.batch import CHOICE_TABLES, PreparedData, choices_from_specs, evaluate_batch, prepare_batch
 from ..errors import LDIError
-from ..method.spec import MethodSpec, coerce_spec, default_spec
+from ..method.impute import RAW_METHODS, SCORE_METHODS, impute_scores
+from ..method.index import (Stage, component_weight_vector, indicator_weight_vector,
+                            raw_option, stage)
+from ..method.normalise import normalise
+from ..method.spec import (IMPUTATIONS, NORMALISATIONS, TREATMENTS, MethodSpec, coerce_spec,
+                           default_spec)
 from ..analysis.uncertainty import get_rank_intervals
 
 
@@ -160,6 +171,167 @@ class ExplorerState:
         return ExplorerState(self.spec.replace(periods=p), self.fixed)
 
 
+#: Raw-imputation methods that change raw values (the others leave them as they are).
+_RAW_CODES = tuple(a for a, m in enumerate(IMPUTATIONS) if m in RAW_METHODS)
+_NONE_CODE = IMPUTATIONS.index("none")
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One indicator's preparation under every imputation x treatment x normalisation option,
+    before score-level imputation (which mixes the indicators of a component)."""
+
+    z: np.ndarray          # (n_imputations, n_treatments, n_normalisations, A) scores
+    raw_mask: np.ndarray   # (n_imputations, A): cells filled by raw imputation
+    treated: np.ndarray    # (n_imputations, n_treatments, A): treated raw values (PCA reads them)
+
+
+class ColumnCache:
+    """Per-indicator preparations of an edition, for assembling prepared batches quickly.
+
+    Raw imputation (:func:`ldi_helpers.method.impute.impute_raw`), outlier treatment
+    (:func:`ldi_helpers.method.treat.treat`) and normalisation
+    (:func:`ldi_helpers.method.normalise.normalise`) work one indicator column at a time, so an
+    indicator's results under every option depend only on its own raw column, direction,
+    goalposts and treatment override, the ranked units (and their imputation groups) and the
+    spec's treatment thresholds. They are kept per indicator under exactly those inputs; a
+    selection's :class:`~ldi_helpers.method.batch.PreparedData` gathers them and applies
+    score-level imputation and weights as :func:`~ldi_helpers.method.batch.prepare_batch` does.
+
+    Identical numbers: columns are computed in C-ordered blocks of at least two columns (a lone
+    column is paired with a copy of itself), as in ``prepare_batch``, because NumPy sums the
+    columns of such a block one row after another whatever the block's width (a single column
+    would be summed pairwise, with different rounding). A selection that ``prepare_batch`` would
+    compute differently (a single indicator, or indicators with their own normalisation, which
+    it normalises in separate blocks) is passed to ``prepare_batch`` itself.
+
+    Parameters
+    ----------
+    max_contexts : int
+        Sets of ranked units (with thresholds) whose columns are kept; least recently used dropped.
+    """
+
+    def __init__(self, max_contexts: int = 8) -> None:
+        self.max_contexts = int(max_contexts)
+        self._contexts: OrderedDict[tuple, dict[tuple, _Column]] = OrderedDict()
+        #: Columns computed so far (for tests and benchmarks).
+        self.computed = 0
+
+    def prepare(self, data: Any, spec: MethodSpec) -> tuple[PreparedData, Stage | None]:
+        """The prepared batch of ``spec`` (equal to ``prepare_batch(data, spec)``), with PCA
+        weights left as ``NaN`` (fill them with :meth:`with_pca`), and the stage it came from
+        (``None`` when ``prepare_batch`` made it, PCA weights included)."""
+        st = stage(data, spec)
+        n_a, n_i = st.raw.shape
+        if n_i < 2 or st.normalisation_overrides:
+            return prepare_batch(data, spec), None
+        columns = self._gather(st, spec)
+        n_imp, n_tr, n_norm = len(IMPUTATIONS), len(TREATMENTS), len(NORMALISATIONS)
+        pre = np.empty((n_imp, n_tr, n_norm, n_a, n_i))
+        raw_mask = np.empty((n_imp, n_a, n_i), dtype=bool)
+        for j, col in enumerate(columns):
+            pre[..., j] = col.z
+            raw_mask[..., j] = col.raw_mask
+        scores = np.empty_like(pre)
+        imputed = np.empty(pre.shape, dtype=bool)
+        for a, imp in enumerate(IMPUTATIONS):
+            for b in range(n_tr):
+                for c in range(n_norm):
+                    if imp in SCORE_METHODS:
+                        z, mask = impute_scores(pre[a, b, c], imp, st.comp_index)
+                        scores[a, b, c] = z
+                        imputed[a, b, c] = raw_mask[a] | mask
+                    else:                                  # impute_scores would copy z
+                        scores[a, b, c] = pre[a, b, c]
+                        imputed[a, b, c] = raw_mask[a]
+        w_ind = indicator_weight_vector(st, spec, st.raw)[0] \
+            if spec.indicator_weighting != "pca" else None
+        w_comp = component_weight_vector(st, spec)[0]
+        defaults = {k: table.index(getattr(spec, k)) for k, table in CHOICE_TABLES.items()}
+        scores.setflags(write=False)
+        p = PreparedData(spec=spec, areas=st.areas, indicators=st.indicators,
+                         components=st.components, comp_index=st.comp_index, scores=scores,
+                         imputed=imputed, indicator_weights=w_ind,
+                         component_weights=w_comp,
+                         pca_indicator_weights=np.full((n_imp, n_tr, n_i), np.nan),
+                         defaults=defaults, upper=st.upper,
+                         indicator_base_weights=st.indicator_base_weights)
+        if spec.indicator_weighting == "pca":
+            p = self.with_pca(p, st)
+        return p, st
+
+    def with_pca(self, p: PreparedData, st: Stage) -> PreparedData:
+        """``p`` with the PCA weights of every imputation x treatment option (as
+        ``prepare_batch`` computes them), from the treated values of its columns."""
+        n_a, n_i = st.raw.shape
+        columns = self._gather(st, p.spec)
+        treated = np.empty((len(IMPUTATIONS), len(TREATMENTS), n_a, n_i))
+        for j, col in enumerate(columns):
+            treated[..., j] = col.treated
+        pca_spec = p.spec.replace(indicator_weighting="pca", indicator_weights={})
+        pca = np.empty((len(IMPUTATIONS), len(TREATMENTS), n_i))
+        for a in range(len(IMPUTATIONS)):
+            for b in range(len(TREATMENTS)):
+                pca[a, b] = indicator_weight_vector(st, pca_spec, treated[a, b])[0]
+        w_ind = p.indicator_weights
+        if p.spec.indicator_weighting == "pca":
+            w_ind = pca[IMPUTATIONS.index(p.spec.imputation), TREATMENTS.index(p.spec.treatment)]
+        return dataclasses.replace(p, pca_indicator_weights=pca, indicator_weights=w_ind)
+
+    def _gather(self, st: Stage, spec: MethodSpec) -> list[_Column]:
+        """The stage's columns, in order, computing those not kept yet (in one block)."""
+        n_i = len(st.indicators)
+        ctx = (st.areas, st.groups, spec.skew_threshold, spec.kurtosis_threshold,
+               spec.max_winsorised)
+        store = self._contexts.get(ctx)
+        if store is None:
+            store = self._contexts[ctx] = {}
+            while len(self._contexts) > self.max_contexts:
+                self._contexts.popitem(last=False)
+        else:
+            self._contexts.move_to_end(ctx)
+        over = st.treatment_overrides or ("",) * n_i
+        keys = [(ind, st.raw[:, j].tobytes(), float(st.direction[j]), st.posts[j].tobytes(),
+                 over[j]) for j, ind in enumerate(st.indicators)]
+        todo = [j for j, k in enumerate(keys) if k not in store]
+        if todo:
+            for j, col in zip(todo, self._columns(st, spec, todo)):
+                store[keys[j]] = col
+        return [store[k] for k in keys]
+
+    def _columns(self, st: Stage, spec: MethodSpec, todo: list[int]) -> list[_Column]:
+        """Prepare the columns ``todo`` of the stage (one C-ordered block, at least 2 wide)."""
+        cols = todo if len(todo) > 1 else [todo[0], todo[0]]
+        over = tuple(st.treatment_overrides[j] for j in cols) if st.treatment_overrides else ()
+        sub = dataclasses.replace(st, raw=np.ascontiguousarray(st.raw[:, cols]),
+                                  direction=st.direction[cols], posts=st.posts[cols],
+                                  treatment_overrides=over)
+        n_a, m = sub.raw.shape
+        n_imp, n_tr, n_norm = len(IMPUTATIONS), len(TREATMENTS), len(NORMALISATIONS)
+        z = np.empty((n_imp, n_tr, n_norm, n_a, m))
+        treated_all = np.empty((n_imp, n_tr, n_a, m))
+        raw_mask = np.empty((n_imp, n_a, m), dtype=bool)
+        done: set[int] = set()
+        for a, imp in enumerate(IMPUTATIONS):
+            # imputations that are not raw-unit methods leave the raw values unchanged
+            # (impute_raw returns a copy): the same numbers as "none"
+            src = a if a in _RAW_CODES else _NONE_CODE
+            if src in done:
+                z[a], treated_all[a], raw_mask[a] = z[src], treated_all[src], raw_mask[src]
+                continue
+            for b, tr in enumerate(TREATMENTS):
+                raw_imp, treated, mask, _ = raw_option(sub, IMPUTATIONS[src], tr, spec)
+                raw_mask[a] = mask
+                treated_all[a, b] = treated
+                for c, norm in enumerate(NORMALISATIONS):
+                    source = raw_imp if norm == "goalposts" else treated
+                    z[a, b, c] = normalise(source, norm, sub.direction, sub.posts)
+            done.add(src)
+        self.computed += len(todo)
+        return [_Column(z=z[..., k].copy(), raw_mask=raw_mask[..., k].copy(),
+                        treated=treated_all[..., k].copy()) for k in range(len(todo))]
+
+
 class Explorer:
     """An edition, its default spec and the caches that make an update take milliseconds.
 
@@ -177,7 +349,9 @@ class Explorer:
         self.data = data
         self.default = coerce_spec(default)
         self.cache_size = int(cache_size)
-        self._prepared: OrderedDict[tuple, PreparedData] = OrderedDict()
+        self._prepared: OrderedDict[tuple, tuple[PreparedData, Stage | None]] = OrderedDict()
+        #: Per-indicator preparations behind the prepared batches (:class:`ColumnCache`).
+        self.columns = ColumnCache()
         self._factors: dict[tuple, Any] = {}
         from ..data.framework import framework_of
 
@@ -239,16 +413,27 @@ class Explorer:
 
     # ---------------------------------------------------------------- the fast path
     def prepared(self, spec: MethodSpec) -> PreparedData:
-        """The prepared batch of the spec's selection-level setting (cached)."""
+        """The prepared batch of the spec's selection-level setting (cached).
+
+        Equal, array for array, to ``prepare_batch(data, MethodSpec.from_dict(dict(key)))``
+        (``key`` = :func:`selection_key` of ``spec``), but assembled by :attr:`columns`; its PCA
+        weights (``pca_indicator_weights``) are computed the first time a spec with
+        ``indicator_weighting="pca"`` asks for this selection and are ``NaN`` until then.
+        """
         key = selection_key(spec)
-        p = self._prepared.get(key)
-        if p is None:
-            p = prepare_batch(self.data, MethodSpec.from_dict(dict(key)))
-            self._prepared[key] = p
+        got = self._prepared.get(key)
+        if got is None:
+            got = self.columns.prepare(self.data, MethodSpec.from_dict(dict(key)))
+            self._prepared[key] = got
             while len(self._prepared) > self.cache_size:
                 self._prepared.popitem(last=False)
         else:
             self._prepared.move_to_end(key)
+        p, st = got
+        if spec.indicator_weighting == "pca" and st is not None \
+                and np.isnan(p.pca_indicator_weights).all():
+            p = self.columns.with_pca(p, st)
+            self._prepared[key] = (p, st)
         return p
 
     def _scores(self, spec: MethodSpec) -> pd.DataFrame:
@@ -455,13 +640,19 @@ def plot_state(explorer: Explorer, frame: pd.DataFrame, intervals: pd.DataFrame 
 
 def _colour(v: float, lo: float, hi: float) -> str:
     """Viridis colour of ``v`` on ``[lo, hi]`` as ``#rrggbb`` (grey when not finite)."""
-    if not np.isfinite(v):
-        return "#d9d9d9"
+    return _colours(np.array([v], dtype=float), lo, hi)[0]
+
+
+def _colours(v: np.ndarray, lo: float, hi: float) -> list[str]:
+    """:func:`_colour` of every value of ``v`` (one colormap call for all)."""
     from matplotlib import colormaps
 
-    t = 0.5 if hi <= lo else (v - lo) / (hi - lo)
-    r, g, b, _ = colormaps["viridis"](float(np.clip(t, 0.0, 1.0)))
-    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+    v = np.asarray(v, dtype=float)
+    fin = np.isfinite(v)
+    t = np.full(v.shape, 0.5) if hi <= lo else (np.where(fin, v, lo) - lo) / (hi - lo)
+    rgba = colormaps["viridis"](np.clip(t, 0.0, 1.0))
+    return [f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}" if ok else "#d9d9d9"
+            for (r, g, b, _), ok in zip(rgba.tolist(), fin)]
 
 
 def svg_ranked(frame: pd.DataFrame, intervals: pd.DataFrame | None = None) -> str:
@@ -496,22 +687,28 @@ def svg_ranked(frame: pd.DataFrame, intervals: pd.DataFrame | None = None) -> st
     if intervals is not None:
         out.append(f'<text x="{x2 + 8}" y="14" font-weight="bold">Rank: 5-95% interval, '
                    'x = this method, dot = median</text>')
-    for i, r in rows.iterrows():
+    ivs = {}
+    if intervals is not None:            # one row per unit (the first, were a code repeated)
+        cols = ["rank_lo", "rank_hi", "median_rank", "nominal_rank"]
+        for code, vals in zip(intervals.index, intervals[cols].to_numpy(dtype=float).tolist()):
+            ivs.setdefault(code, vals)
+    for i, (code, name, rk, score) in enumerate(zip(rows["area_code"], rows["name"],
+                                                    rows["rank"], sc)):
         y = top + i * h_row
         if i % 2 == 0:
             out.append(f'<rect x="0" y="{y - 12}" width="{width}" height="{h_row}" '
                        'fill="#f3f3f3"/>')
-        rank = "-" if pd.isna(r["rank"]) else f"{r['rank']:g}"
-        out.append(f'<text x="4" y="{y}">{escape(rank)}. {escape(str(r["name"]))}</text>')
-        if np.isfinite(r["score"]):
-            out.append(f'<circle cx="{sx(r["score"]):.1f}" cy="{y - 4}" r="4" fill="#1f77b4"/>')
-        if intervals is not None and r["area_code"] in intervals.index:
-            iv = intervals.loc[r["area_code"]]
-            out.append(f'<line x1="{rx(iv["rank_lo"]):.1f}" x2="{rx(iv["rank_hi"]):.1f}" '
+        rank = "-" if pd.isna(rk) else f"{rk:g}"
+        out.append(f'<text x="4" y="{y}">{escape(rank)}. {escape(str(name))}</text>')
+        if np.isfinite(score):
+            out.append(f'<circle cx="{sx(score):.1f}" cy="{y - 4}" r="4" fill="#1f77b4"/>')
+        if code in ivs:
+            lo_r, hi_r, med_r, nom_r = ivs[code]
+            out.append(f'<line x1="{rx(lo_r):.1f}" x2="{rx(hi_r):.1f}" '
                        f'y1="{y - 4}" y2="{y - 4}" stroke="#9ecae1" stroke-width="6"/>')
-            out.append(f'<circle cx="{rx(iv["median_rank"]):.1f}" cy="{y - 4}" r="3.5" '
+            out.append(f'<circle cx="{rx(med_r):.1f}" cy="{y - 4}" r="3.5" '
                        'fill="#08519c"/>')
-            cx = rx(iv["nominal_rank"])
+            cx = rx(nom_r)
             out.append(f'<path d="M{cx - 4:.1f},{y - 8} l8,8 m0,-8 l-8,8" stroke="#d94801" '
                        'stroke-width="2"/>')
     out.append("</svg>")
@@ -545,10 +742,10 @@ def svg_hex_map(frame: pd.DataFrame, areas: pd.DataFrame) -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
            'font-family="sans-serif" font-size="9" role="img" '
            'aria-label="Hex map of the scores; yellow is higher">']
-    for code, (x, y) in pos.items():
+    vals = np.array([float(sc.get(code, np.nan)) for code in pos], dtype=float)
+    fills = _colours(vals, lo, hi)
+    for (code, (x, y)), v, fill in zip(pos.items(), vals.tolist(), fills):
         x, y = x + ox, y + oy
-        v = float(sc.get(code, np.nan))
-        fill = _colour(v, lo, hi)
         pts = " ".join(f"{x + size * cx:.1f},{y + size * cy:.1f}" for cx, cy in corners)
         dark = fill in ("#d9d9d9",) or not np.isfinite(v) or (v - lo) / max(hi - lo, 1e-12) < 0.55
         ink = "white" if dark and np.isfinite(v) else "black"
@@ -715,7 +912,7 @@ def compare_text(table: pd.DataFrame) -> str:
 
 
 __all__ = [
-    "EXPLORER_FACTORS", "Explorer", "ExplorerError", "ExplorerState", "compare_text",
+    "EXPLORER_FACTORS", "ColumnCache", "Explorer", "ExplorerError", "ExplorerState", "compare_text",
     "has_tiles", "intervals_text", "svg_hex_map", "svg_ranked", "load_params", "plot_state", "ranks_text", "save_params",
     "selection_key",
     "spec_differences",
