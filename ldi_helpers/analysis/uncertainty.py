@@ -569,13 +569,15 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
                     wk[np.ix_(empty, cc)] = wi[np.ix_(empty, cc)]
                     wc[empty, c] = 0.0
             wi = wk
-        res = evaluate_batch(p, choices, wc, wi)
         pos = [p.areas.index(a) if a in p.areas else -1 for a in cols]
         if min(pos) < 0:
             missing = [a for a, k in zip(cols, pos) if k < 0]
             raise UncertaintyError(f"areas {missing[:5]} ({len(missing)} in all) are screened "
                                    "out under a sampled methodology; lower area_coverage in the "
                                    "base spec or leave them out of units")
+        res = evaluate_batch(p, choices, wc, wi, component_scores=False)
+        if pos == list(range(len(p.areas))):          # the prepared order: no copy needed
+            return res.ranks, res.scores
         return res.ranks[:, pos], res.scores[:, pos]
 
     def model(settings: dict) -> dict[str, np.ndarray]:

@@ -18,7 +18,12 @@ Two calls:
     the composite). Memory is bounded by evaluating a chunk of samples at a time, its size chosen
     from ``A`` and the number of inputs so that no temporary exceeds :data:`TEMP_BUDGET_BYTES`
     (:func:`auto_chunk_size`); ranks are sorted per sample (no ``(S, A, A)`` array) and Copeland
-    compares one area with the later ones at a time (no ``(pairs, S, K)`` array).
+    counts opponents per sign pattern with bitsets for many areas
+    (:mod:`ldi_helpers.method.copeland`) or compares one area with the later ones at a time
+    (no ``(pairs, S, K)`` array). Large jobs (:data:`PARALLEL_MIN_CELLS` samples x areas) are
+    cut into equal chunks that forked worker processes evaluate side by side
+    (:mod:`ldi_helpers.method.workers`); the cut does not depend on the number of workers, so
+    the results are identical with one or many.
 
 Agreement: for the same choices and weights, :func:`evaluate_batch` and
 :func:`ldi_helpers.method.index.build_index` give the same scores to floating-point precision (tested to
@@ -146,14 +151,15 @@ class BatchResult:
         Composite index per sample and area.
     ranks : ndarray, shape (S, A)
         Ranks, 1 = best, ties by the spec's ``rank_ties`` (floats; integral for "min").
-    component_scores : ndarray, shape (S, A, C)
+    component_scores : ndarray, shape (S, A, C), or None
+        None when :func:`evaluate_batch` was asked to leave them out.
     areas : tuple of str
     components : tuple of str
     """
 
     scores: np.ndarray
     ranks: np.ndarray
-    component_scores: np.ndarray
+    component_scores: np.ndarray | None
     areas: tuple[str, ...]
     components: tuple[str, ...]
 
@@ -428,24 +434,48 @@ def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=(), power: floa
 TEMP_BUDGET_BYTES = 256 * 2**20
 #: Upper limit of the automatic chunk size (samples); larger chunks gain no speed.
 MAX_CHUNK = 8192
+#: Smallest job (samples x areas) that :func:`evaluate_batch` spreads over worker processes;
+#: smaller jobs (the 12 regions, tests) would spend more on starting a process than they save.
+PARALLEL_MIN_CELLS = 2_000_000
+#: A large job is cut into a multiple of this many equal chunks (whatever the number of
+#: workers, so results never depend on it), which 1, 2 or 4 workers share evenly.
+CHUNK_MULTIPLE = 4
 
 
 def auto_chunk_size(n_areas: int, n_inputs: int, budget: int = TEMP_BUDGET_BYTES) -> int:
     """Samples per chunk so that no temporary of :func:`evaluate_batch` exceeds ``budget`` bytes.
 
     The largest temporaries hold one float64 per sample x area x input (the gathered
-    ``(S, A, I)`` indicator table; Copeland's one-area-against-the-rest block ``(K, A, S)``), so
-    the chunk is ``budget // (8 * A * max(I, C) * 2)`` samples (the factor 2 covers two such arrays
-    alive at once), between 1 and :data:`MAX_CHUNK`.
+    ``(S, A, I)`` indicator table), so the chunk is ``budget // (8 * A * max(I, C) * 2)`` samples
+    (the factor 2 covers two such arrays alive at once), between 1 and :data:`MAX_CHUNK`.
     """
     per_sample = 8 * max(int(n_areas), 1) * max(int(n_inputs), 1) * 2
     return int(min(MAX_CHUNK, max(1, budget // per_sample)))
 
 
+def chunk_bounds(n: int, n_areas: int, size: int, fixed: bool = False) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the chunks of an ``n``-sample job with at most ``size`` samples each.
+
+    With ``fixed`` (a chunk size given by the caller) chunks are ``size`` samples, the last one
+    shorter. Otherwise a large job (``n * n_areas >= PARALLEL_MIN_CELLS``) is cut into a
+    multiple of :data:`CHUNK_MULTIPLE` chunks of equal size (within one sample), so that worker
+    processes share it evenly; the cut depends only on ``n``, ``n_areas`` and ``size``.
+    """
+    if n <= 0:
+        return []
+    if fixed:
+        return [(c0, min(c0 + size, n)) for c0 in range(0, n, size)]
+    k = -(-n // size)
+    if n * n_areas >= PARALLEL_MIN_CELLS:
+        k = min(n, -(-k // CHUNK_MULTIPLE) * CHUNK_MULTIPLE)
+    return [(i * n // k, (i + 1) * n // k) for i in range(k)]
+
+
 def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] | None = None,
                    component_weights: np.ndarray | None = None,
                    indicator_weights: np.ndarray | None = None,
-                   chunk_size: int | None = None) -> BatchResult:
+                   chunk_size: int | None = None, workers: int | None = None,
+                   component_scores: bool = True) -> BatchResult:
     """Composite scores and ranks for ``S`` methodology variants.
 
     Samples need not be grouped: every sample's indicator scores are gathered from
@@ -468,20 +498,31 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
         Relative indicator weights per sample (renormalised within components). ``None``: the
         spec's (PCA weights of each sample's imputation/treatment if the spec uses PCA).
     chunk_size : int, optional
-        Samples evaluated at a time (results do not depend on it). ``None`` (default): chosen
-        from the number of areas and inputs by :func:`auto_chunk_size` so that no temporary
-        exceeds :data:`TEMP_BUDGET_BYTES`; a given value is capped the same way.
+        Samples evaluated at a time. ``None`` (default): chosen from the number of areas and
+        inputs by :func:`auto_chunk_size` so that no temporary exceeds
+        :data:`TEMP_BUDGET_BYTES`, and large jobs cut into equal chunks (:func:`chunk_bounds`);
+        a given value is capped the same way.
+    workers : int, optional
+        Processes that evaluate the chunks (:mod:`ldi_helpers.method.workers`); ``None``
+        (default): every available CPU for a job of at least :data:`PARALLEL_MIN_CELLS`
+        samples x areas, else 1. Results are identical whatever the number of workers (chunk
+        boundaries do not depend on it).
+    component_scores : bool
+        Keep the ``(S, A, C)`` component scores (default); ``False`` leaves them out of the
+        result (``None``), saving ``8 * S * A * C`` bytes.
 
     Returns
     -------
     BatchResult
-        ``scores`` (S, A), ``ranks`` (S, A), ``component_scores`` (S, A, C).
+        ``scores`` (S, A), ``ranks`` (S, A), ``component_scores`` (S, A, C) or None.
 
     Raises
     ------
     BatchError
         Unknown choice key or code, sample counts that disagree, bad weights.
     """
+    from .workers import available_workers, run_chunks, shared_array
+
     choices = dict(choices or {})
     n = _n_samples(choices, component_weights, indicator_weights)
     codes = _codes(prepared, choices, n)
@@ -495,25 +536,34 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
     method = np.ravel_multi_index(
         (codes["imputation"], codes["treatment"], codes["normalisation"]),
         prepared.scores.shape[:3])                                       # (S,)
-    scores = np.empty((n, n_a))
-    comp = np.empty((n, n_a, n_c))
-    ranks = np.empty((n, n_a))
     auto = auto_chunk_size(n_a, max(n_i, n_c))
-    chunk_size = auto if chunk_size is None else max(1, min(int(chunk_size), auto))
-    for c0 in range(0, n, chunk_size):
-        sl = slice(c0, min(c0 + chunk_size, n))
+    size = auto if chunk_size is None else max(1, min(int(chunk_size), auto))
+    bounds = chunk_bounds(n, n_a, size, fixed=chunk_size is not None)
+    if workers is None:
+        workers = available_workers() if n * n_a >= PARALLEL_MIN_CELLS else 1
+    workers = max(1, min(int(workers), len(bounds)))
+    alloc = shared_array if workers > 1 else np.empty
+    scores = alloc((n, n_a))
+    ranks = alloc((n, n_a))
+    comp = alloc((n, n_a, n_c)) if component_scores else None
+
+    def run(i: int) -> None:
+        sl = slice(*bounds[i])
         if pca_default:
             wi = prepared.pca_indicator_weights[codes["imputation"][sl], codes["treatment"][sl]]
         else:
             wi = w_ind[sl]
         cs = _component_scores(tables, method[sl], codes["component_aggregation"][sl], wi)
-        comp[sl] = cs
+        if comp is not None:
+            comp[sl] = cs
         top, wc, out = codes["composite_aggregation"][sl], w_comp[sl], scores[sl]
         for code in np.unique(top):
             rows = np.flatnonzero(top == code)
             out[rows] = _composite(cs[rows], wc[rows], COMPOSITE_AGGREGATIONS[code],
                                    prepared.upper, prepared.spec.generalised_mean_power)
         ranks[sl] = rank_scores(out, prepared.spec.rank_ties)
+
+    run_chunks(run, len(bounds), workers)
     return BatchResult(scores=scores, ranks=ranks, component_scores=comp,
                        areas=prepared.areas, components=prepared.components)
 
