@@ -98,3 +98,24 @@ def test_run_chunks_writes_shared_results_and_reports_worker_errors(monkeypatch)
 
     with pytest.raises(KeyError, match="parent chunk"):
         run_chunks(fail_here, 4, 2)
+
+
+@pytest.mark.parametrize("shared, n_workers", [(False, 1), (False, 2), (True, 2)])
+def test_out_rows_place_each_sample_in_its_row(lad_prepared, monkeypatch, shared, n_workers):
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setenv("LDI_WORKERS", "2")
+    monkeypatch.setattr(batch, "PARALLEL_MIN_CELLS", 1000)
+    choices, wc, wi = _inputs(lad_prepared, 300, seed=8)
+    ref = evaluate_batch(lad_prepared, choices, wc, wi, workers=1)
+    rows = np.random.default_rng(1).permutation(400)[:300]
+    alloc = shared_array if shared else np.zeros
+    out = (alloc((400, 360)), alloc((400, 360)))
+    res = evaluate_batch(lad_prepared, choices, wc, wi, workers=n_workers, out=out, rows=rows,
+                         component_scores=False)
+    assert res.scores is out[0] and res.ranks is out[1]
+    np.testing.assert_array_equal(out[0][rows], ref.scores)
+    np.testing.assert_array_equal(out[1][rows], ref.ranks)
+    untouched = np.setdiff1d(np.arange(400), rows)
+    assert (out[0][untouched] == 0).all()
+    with pytest.raises(batch.BatchError, match="rows"):
+        evaluate_batch(lad_prepared, choices, wc, wi, out=out, rows=rows[:5])

@@ -542,7 +542,7 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
             prepared_for(tuple(key))
         return len(cache)
 
-    def evaluate_group(p, settings, idx):
+    def evaluate_group(p, settings, idx, out):
         m = idx.size
         choices = {k: lut[settings[k][idx]] for k, lut in lookups.items()}
         if "indicator_weights" in factors.names:
@@ -575,15 +575,23 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
             raise UncertaintyError(f"areas {missing[:5]} ({len(missing)} in all) are screened "
                                    "out under a sampled methodology; lower area_coverage in the "
                                    "base spec or leave them out of units")
+        if pos == list(range(len(p.areas))):
+            # the prepared order: the engine writes each sample's row of the output itself
+            evaluate_batch(p, choices, wc, wi, component_scores=False, out=out, rows=idx)
+            return
         res = evaluate_batch(p, choices, wc, wi, component_scores=False)
-        if pos == list(range(len(p.areas))):          # the prepared order: no copy needed
-            return res.ranks, res.scores
-        return res.ranks[:, pos], res.scores[:, pos]
+        out[0][idx], out[1][idx] = res.scores[:, pos], res.ranks[:, pos]
 
     def model(settings: dict) -> dict[str, np.ndarray]:
+        from ..method.batch import PARALLEL_MIN_CELLS
+        from ..method.workers import available_workers, shared_array
+
         n = len(next(iter(settings.values())))
-        ranks = np.empty((n, len(cols)))
-        scores = np.empty((n, len(cols)))
+        # worker processes of the engine write straight into shared output arrays
+        big = n * len(cols) >= PARALLEL_MIN_CELLS and available_workers() > 1
+        alloc = shared_array if big else np.empty
+        ranks = alloc((n, len(cols)))
+        scores = alloc((n, len(cols)))
         if stage_names:
             # one integer per selection setting (faster than np.unique(..., axis=0))
             sizes = tuple(len(factors[k].choices) for k in stage_names)
@@ -596,7 +604,7 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         else:
             groups = [((), np.arange(n))]
         for key, idx in groups:
-            ranks[idx], scores[idx] = evaluate_group(prepared_for(key), settings, idx)
+            evaluate_group(prepared_for(key), settings, idx, (scores, ranks))
         return {"rank": ranks, "score": scores}
 
     model.prepare_all = prepare_all  # type: ignore[attr-defined]

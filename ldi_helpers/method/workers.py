@@ -60,6 +60,16 @@ def shared_array(shape, dtype=float) -> np.ndarray:
                          ).reshape(shape)
 
 
+def is_shared(a: np.ndarray) -> bool:
+    """Whether ``a`` (or the array it is a view of) lives in memory from :func:`shared_array`."""
+    base = a
+    while isinstance(base, np.ndarray):
+        base = base.base
+    if isinstance(base, memoryview):
+        base = base.obj
+    return isinstance(base, mmap.mmap)
+
+
 def run_chunks(fn: Callable[[int], None], n_chunks: int, workers: int) -> None:
     """Call ``fn(i)`` for ``i = 0 .. n_chunks - 1``, chunk ``i`` in worker ``i % workers``.
 
