@@ -191,11 +191,6 @@ def _group_bounds(new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return start, stop
 
 
-def _count(x: np.ndarray) -> np.ndarray:
-    """Set bits of bitsets ``x`` (words, ...) summed over the word axis, as int64."""
-    return np.bitwise_count(x).sum(axis=0, dtype=np.int16).astype(np.int64)
-
-
 def _block_scores(order, ok, new, terms, n_s: int, n_k: int) -> np.ndarray:
     """``2 ** K`` x the Copeland scores of one block of samples (rows ordered input-major).
 
@@ -256,22 +251,37 @@ def _block_scores(order, ok, new, terms, n_s: int, n_k: int) -> np.ndarray:
             q_cache[u] = rest if last is None else (last if rest is None else rest & last)
         return q_cache[u]
 
+    buf = np.empty((n_w, n_s, n_a), dtype=np.uint64)
+    bits = np.empty((n_w, n_s, n_a), dtype=np.uint8)
     score = np.zeros((n_s, n_a), dtype=np.int64)
+    coefs, counts = [], []
+
+    def add(c, x):
+        coefs.append(c)
+        counts.append(np.bitwise_count(x, out=bits).sum(axis=0, dtype=np.int16))
+
     for u, c_u, parts in terms:
         if len(u) == 1:
-            k = u[0]
             # |Q_k| - 2 |N_k| = |P_k| - |N_k|; only A = {k} exists
-            score += c_u[:, None] * (size_p[k] - size_n[k])
+            score += c_u[:, None] * (size_p[u[0]] - size_n[u[0]])
             continue
         qu = q_of(u)
-        score += c_u[:, None] * (_count(qu) if qu is not None else n_a - 1)
+        if qu is None:
+            score += c_u[:, None] * (n_a - 1)                             # |Q_U| = A - 1
+        else:
+            add(c_u, qu)
         for a, c_a in parts:
-            x = nn[:, a[0]]
-            for k in a[1:]:
-                x = x ^ nn[:, k]
-            if qu is not None:
-                x = x & qu
-            score -= 2 * c_a[:, None] * _count(x)
+            if len(a) == 1:
+                x = nn[:, a[0]] if qu is None else np.bitwise_and(nn[:, a[0]], qu, out=buf)
+            else:
+                x = np.bitwise_xor(nn[:, a[0]], nn[:, a[1]], out=buf)
+                for k in a[2:]:
+                    x ^= nn[:, k]
+                if qu is not None:
+                    x &= qu
+            add(-2 * c_a, x)
+    if counts:
+        score += np.einsum("ts,tsa->sa", np.array(coefs), np.array(counts, dtype=np.int64))
     return score
 
 
