@@ -41,7 +41,17 @@ def test_percentiles_and_ties_equal_the_sorting_definitions(kind, n, u, monkeypa
 def test_intervals_by_counting_equal_intervals_by_sorting(monkeypatch):
     r = _ranks("int", 5000, 25, seed=3)
     fast = unc.get_rank_intervals(r, r[0], lo=2.5, hi=97.5)
-    monkeypatch.setattr(unc, "_half_codes", lambda ranks: None)   # force the sorting path
+    monkeypatch.setattr(unc, "_count_codes", lambda ranks, ties=False: None)   # sorting path
     slow = unc.get_rank_intervals(r, r[0], lo=2.5, hi=97.5)
     np.testing.assert_array_equal(fast.to_numpy(), slow.to_numpy())
     assert fast.attrs == slow.attrs
+
+
+def test_a_chunk_with_other_values_falls_back_to_sorting(monkeypatch):
+    monkeypatch.setattr(unc, "_TIE_CHUNK", 100)
+    r = _ranks("int", 1000, 8, seed=9)
+    r[950, 3] += 0.25                                           # not a half rank, last chunk
+    assert unc._count_codes(r) is None
+    np.testing.assert_array_equal(unc.rank_percentile(r, 95),
+                                  np.percentile(r, 95, axis=0, method="inverted_cdf"))
+    np.testing.assert_array_equal(unc.tied_in_sample(r), _tied_by_sorting(r))

@@ -63,18 +63,12 @@ _MAX_CODES = 1 << 16
 _TIE_CHUNK = 8192
 
 
-def _half_codes(ranks: np.ndarray) -> np.ndarray | None:
-    """``2 * rank`` as small non-negative integers (int32), or None when the ranks are not all
-    whole or half numbers in ``0 .. _MAX_CODES / 2`` (then the summaries sort instead of count)."""
-    r2 = 2.0 * ranks
-    if r2.size == 0 or not np.isfinite(r2).all() or r2.min() < 0 or r2.max() >= _MAX_CODES:
-        return None
-    codes = r2.astype(np.int32)
-    return codes if np.array_equal(codes, r2) else None
+def _count_codes(ranks: np.ndarray, ties: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Counts of half-rank codes ``2 * rank``, in chunks of :data:`_TIE_CHUNK` samples.
 
-
-def _count_codes(codes: np.ndarray, ties: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-    """Counts of half-rank codes, in chunks of :data:`_TIE_CHUNK` samples.
+    Returns None when the ranks are not all whole or half numbers in ``0 .. _MAX_CODES / 2``
+    (then the summaries sort instead of count).
 
     Returns
     -------
@@ -83,13 +77,21 @@ def _count_codes(codes: np.ndarray, ties: bool = False) -> tuple[np.ndarray, np.
     tied : ndarray of bool, shape (n_samples, n_units), or None
         (``ties=True``) whether a unit's code occurs more than once in its sample.
     """
-    n, n_units = codes.shape
-    width = int(codes.max()) + 1
+    if ranks.ndim != 2 or ranks.size == 0:
+        return None
+    lo, hi = ranks.min(), ranks.max()                  # NaN propagates: fails the test below
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo >= 0 and 2 * hi < _MAX_CODES):
+        return None
+    n, n_units = ranks.shape
+    width = int(2 * hi) + 1
     counts = np.zeros(n_units * width, dtype=np.int64)
-    tied = np.empty(codes.shape, dtype=bool) if ties else None
+    tied = np.empty(ranks.shape, dtype=bool) if ties else None
     unit_base = np.arange(n_units, dtype=np.int64) * width
     for c0 in range(0, n, _TIE_CHUNK):
-        c = codes[c0:c0 + _TIE_CHUNK]
+        r2 = 2.0 * ranks[c0:c0 + _TIE_CHUNK]
+        c = r2.astype(np.int64)
+        if not np.array_equal(c, r2):
+            return None
         counts += np.bincount((c + unit_base).reshape(-1), minlength=n_units * width)
         if ties:
             flat = (c + (np.arange(c.shape[0], dtype=np.int64) * width)[:, None]).reshape(-1)
@@ -107,10 +109,10 @@ def rank_percentile(ranks: np.ndarray, q: float) -> np.ndarray:
     if not 0 <= q <= 100:
         raise UncertaintyError(f"percentile must be in [0, 100], got {q}")
     ranks = np.asarray(ranks, dtype=float)
-    codes = _half_codes(ranks) if ranks.ndim == 2 else None
-    if codes is None:
+    counted = _count_codes(ranks)
+    if counted is None:
         return np.percentile(ranks, q, axis=0, method="inverted_cdf")
-    return _percentiles_from_counts(_count_codes(codes)[0], ranks.shape[0], [q])[0]
+    return _percentiles_from_counts(counted[0], ranks.shape[0], [q])[0]
 
 
 def _percentiles_from_counts(counts: np.ndarray, n: int, qs) -> list[np.ndarray]:
@@ -131,8 +133,8 @@ def tied_in_sample(ranks: np.ndarray) -> np.ndarray:
     of :data:`_TIE_CHUNK` samples); other values are sorted.
     """
     r = np.asarray(ranks, dtype=float)
-    codes = _half_codes(r) if r.ndim == 2 else None
-    if codes is None:
+    counted = _count_codes(r, ties=True)
+    if counted is None:
         order = np.argsort(r, axis=1, kind="stable")
         srt = np.take_along_axis(r, order, axis=1)
         same = srt[:, 1:] == srt[:, :-1]
@@ -142,7 +144,7 @@ def tied_in_sample(ranks: np.ndarray) -> np.ndarray:
         out = np.empty_like(dup)
         np.put_along_axis(out, order, dup, axis=1)
         return out
-    return _count_codes(codes, ties=True)[1]
+    return counted[1]
 
 
 def tie_rule_note(units: str = "regions") -> str:
@@ -202,9 +204,9 @@ def get_rank_intervals(
     for q in (lo, hi):
         if not 0 <= q <= 100:
             raise UncertaintyError(f"percentile must be in [0, 100], got {q}")
-    half = _half_codes(ranks)
-    if half is not None:         # whole or half ranks: count once, read every percentile
-        counts, tied = _count_codes(half, ties=True)
+    counted = _count_codes(ranks, ties=True)
+    if counted is not None:      # whole or half ranks: count once, read every percentile
+        counts, tied = counted
         median, r_lo, r_hi = _percentiles_from_counts(counts, ranks.shape[0], (50, lo, hi))
     else:
         median, r_lo, r_hi = (rank_percentile(ranks, q) for q in (50, lo, hi))
