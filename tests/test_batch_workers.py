@@ -119,3 +119,13 @@ def test_out_rows_place_each_sample_in_its_row(lad_prepared, monkeypatch, shared
     assert (out[0][untouched] == 0).all()
     with pytest.raises(batch.BatchError, match="rows"):
         evaluate_batch(lad_prepared, choices, wc, wi, out=out, rows=rows[:5])
+
+
+def test_daemonic_processes_do_not_fork(monkeypatch):
+    import multiprocessing as mp
+
+    monkeypatch.delenv("LDI_WORKERS", raising=False)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(mp.current_process(), "_config",
+                        {**mp.current_process()._config, "daemon": True})
+    assert workers.available_workers() == 1

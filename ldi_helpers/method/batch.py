@@ -387,8 +387,10 @@ def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.nd
 def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """:func:`ldi_helpers.method.aggregate.copeland` for a batch (the same function).
 
-    ``aggregate.copeland`` already evaluates each pair of areas once and one area at a time
-    against the areas after it, so its memory is ``O(A * S * K)``, never ``(pairs, S, K)``.
+    ``aggregate.copeland`` takes a batch of samples as it is: for many areas and few inputs it
+    counts opponents per sign pattern with bitsets (:mod:`ldi_helpers.method.copeland`), else it
+    evaluates each pair of areas once, one area at a time against the areas after it; memory is
+    never ``(pairs, S, K)``.
 
     Parameters
     ----------

@@ -8,9 +8,10 @@ process is worker 0; the others are forked, so they see every input without copy
 pickling it). Every chunk is computed by the same function on the same inputs whatever the
 number of workers, so results are identical, bit for bit, with 1 or many workers.
 
-Where ``fork`` is not available (not Linux), inside a worker, or with one worker, the chunks run
-one after the other in the calling process. ``LDI_WORKERS`` (environment) caps the number of
-workers (``LDI_WORKERS=1``: never fork).
+Where ``fork`` is not available (not Linux), inside a worker or a daemonic process (such as a
+dask worker), or with one worker, the chunks run one after the other in the calling process.
+``LDI_WORKERS`` (environment) caps the number of workers (``LDI_WORKERS=1``: never fork; useful
+when several analyses already run side by side, e.g. one per warm kernel).
 """
 from __future__ import annotations
 
@@ -34,8 +35,13 @@ class WorkerError(LDIError):
 
 def available_workers() -> int:
     """Worker processes to use: the CPUs this process may run on, capped by ``LDI_WORKERS``;
-    1 where forking is not used (not Linux, or already inside a worker)."""
+    1 where forking is not used (not Linux, inside a worker, or in a daemonic process, which
+    multiprocessing forbids to have children)."""
     if _IN_WORKER or not sys.platform.startswith("linux"):
+        return 1
+    import multiprocessing as mp
+
+    if mp.current_process().daemon:      # e.g. a dask worker process: may not have children
         return 1
     try:
         n = len(os.sched_getaffinity(0))
