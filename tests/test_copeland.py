@@ -96,3 +96,14 @@ def test_counting_does_not_depend_on_block_sizes(monkeypatch):
     monkeypatch.setattr(counting, "BLOCK", 3)
     monkeypatch.setattr(counting, "SORT_BLOCK", 10)
     np.testing.assert_array_equal(copeland_counting(v, w), ref)
+
+
+def test_small_blocks_for_many_areas_give_the_same_scores(monkeypatch):
+    rng = np.random.default_rng(8)
+    v = _hard_case(rng, 9, 300, 3)
+    w = _weights(rng, 9, 3)
+    ref = copeland_pairwise(v, w)
+    monkeypatch.setattr(counting, "BLOCK_BYTES", 1)              # one sample per block
+    np.testing.assert_array_equal(copeland_counting(v, w), ref)
+    monkeypatch.setattr(counting, "MAX_AREAS", 100)              # too many areas: pairwise
+    np.testing.assert_array_equal(copeland(v, w), ref)

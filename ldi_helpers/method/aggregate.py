@@ -210,8 +210,8 @@ def copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     Notes
     -----
     Two implementations give identical scores (tested): the pairwise definition
-    (:func:`copeland_pairwise`) and, for many areas and few inputs (``A >=
-    copeland.MIN_AREAS``, ``K <= copeland.MAX_INPUTS``), counting over sign patterns with
+    (:func:`copeland_pairwise`) and, for many areas and few inputs (``copeland.MIN_AREAS <= A
+    <= copeland.MAX_AREAS``, ``K <= copeland.MAX_INPUTS``), counting over sign patterns with
     bitsets (:func:`ldi_helpers.method.copeland.copeland_counting`), which decides every contest
     with the same arithmetic at a fraction of the cost.
     """
@@ -220,7 +220,7 @@ def copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=float)
     w = np.asarray(w, dtype=float)
     n_a, n_k = v.shape[-2:]
-    if n_a < counting.MIN_AREAS or n_k > counting.MAX_INPUTS or n_k == 0:
+    if not counting.MIN_AREAS <= n_a <= counting.MAX_AREAS or not 0 < n_k <= counting.MAX_INPUTS:
         return copeland_pairwise(v, w)
     lead = v.shape[:-2]
     vf = v.reshape((-1, n_a, n_k))

@@ -40,10 +40,11 @@ Method, per sample (``K`` inputs, weights ``w``):
 
 Cost per sample: one sort per input plus ``O(T * A * A / 64)`` word operations, ``T`` the number
 of counted terms (14 for K = 3, 47 for K = 4), against ``O(K * A * A / 2)`` for the pairwise
-loop. Memory: bitsets of :data:`BLOCK` samples at a time, about
-``BLOCK * (5 K + 8) * A * ceil(A / 64) * 8`` bytes (about 6 MB for K = 3, A = 360).
-Used by :func:`ldi_helpers.method.aggregate.copeland` when ``K <= MAX_INPUTS`` and
-``A >= MIN_AREAS``.
+loop. Memory: bitsets of up to :data:`BLOCK` samples at a time, about
+``(5 K + 8) * A * ceil(A / 64) * 8`` bytes per sample (400 kB for K = 3, A = 360), fewer samples
+per block when that exceeds :data:`BLOCK_BYTES`. Used by
+:func:`ldi_helpers.method.aggregate.copeland` when ``K <= MAX_INPUTS`` and
+``MIN_AREAS <= A <= MAX_AREAS`` (the bitsets grow like ``A ** 2``).
 """
 from __future__ import annotations
 
@@ -58,8 +59,12 @@ from .aggregate import SCORE_ATOL, sorted_runs
 MAX_INPUTS = 4
 #: Fewest areas for which counting is used (below, the pairwise loop is as fast).
 MIN_AREAS = 32
+#: Most areas for which counting is used (bitsets take ``A ** 2 / 8`` bytes per sample and input).
+MAX_AREAS = 4096
 #: Samples whose bitsets are built and counted together (sized to stay in the CPU cache).
 BLOCK = 16
+#: Largest bitset memory of one block (bytes); bounds the block for many areas.
+BLOCK_BYTES = 16 * 2**20
 #: Samples sorted and checked together (bounds the index arrays to a few MB).
 SORT_BLOCK = 512
 
@@ -253,12 +258,13 @@ def _block_scores(order, ok, new, terms, n_s: int, n_k: int) -> np.ndarray:
 
     buf = np.empty((n_w, n_s, n_a), dtype=np.uint64)
     bits = np.empty((n_w, n_s, n_a), dtype=np.uint8)
+    count_type = np.int16 if n_a < 2**15 else np.int32                  # counts <= A - 1
     score = np.zeros((n_s, n_a), dtype=np.int64)
     coefs, counts = [], []
 
     def add(c, x):
         coefs.append(c)
-        counts.append(np.bitwise_count(x, out=bits).sum(axis=0, dtype=np.int16))
+        counts.append(np.bitwise_count(x, out=bits).sum(axis=0, dtype=count_type))
 
     for u, c_u, parts in terms:
         if len(u) == 1:
@@ -322,8 +328,10 @@ def copeland_counting(v: np.ndarray, w: np.ndarray) -> np.ndarray:
         order, ok, new = (a.reshape(n_k, m, n_a) for a in (order, ok, new))
         all_terms = _terms(_coefficients(wb))
         res = np.empty((m, n_a), dtype=np.int64)
-        for c0 in range(0, m, BLOCK):
-            cs = slice(c0, min(m, c0 + BLOCK))
+        per_sample = (5 * n_k + 8) * n_a * ((n_a + 63) // 64) * 8
+        block = max(1, min(BLOCK, BLOCK_BYTES // per_sample))
+        for c0 in range(0, m, block):
+            cs = slice(c0, min(m, c0 + block))
             nb = cs.stop - cs.start
             terms = []
             for u, c_u, parts in all_terms:
