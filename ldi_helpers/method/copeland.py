@@ -20,12 +20,12 @@ Method, per sample (``K`` inputs, weights ``w``):
 
 1. The outcome ``f(s)`` of every pattern ``s`` in ``{+1, -1, 0} ** K`` is computed with the
    pairwise loop's arithmetic (``D`` summed over ``k`` in order, ``lim`` from the sequential sum
-   of the weights).
+   of the weights, which is numpy's ``sum`` for the ``K <= MAX_INPUTS < 8`` inputs used here).
 2. Missing inputs: there ``lim`` depends on which inputs both areas have, not only on ``s``.
    "Either lacks input k" is treated like "tie on k" after checking, for every pattern of
    {better, worse, tie, lacking} (``4 ** K``), that this changes no outcome; a sample where it
-   would (only possible when ``|D|`` is within ``SCORE_ATOL`` of 0 for some pattern) is evaluated
-   by the pairwise loop instead.
+   would (only possible when ``0 < |D| <= SCORE_ATOL * sum(w)`` for some pattern, e.g. a weight
+   below ``1e-9`` of the total) is evaluated by the pairwise loop instead.
 3. ``f`` is written in the monomials ``prod_{k in A} s_k * prod_{j in B} s_j ** 2`` (``A``, ``B``
    disjoint). ``f(-s) = -f(s)``, so only odd ``|A|`` occur; the coefficients are multiples of
    ``2 ** -K`` and are kept as integers times ``2 ** K`` (exact).
