@@ -12,12 +12,12 @@ Two calls:
 ``evaluate_batch(prepared, choices, component_weights, indicator_weights) -> BatchResult``
     ``S`` variants: method choices as integer codes per sample (the code tables below), weights
     per sample. Returns composite scores and ranks of shape ``(S, A)`` and component scores of
-    shape ``(S, A, C)``. Samples are not grouped by method: each sample's ``(A, I)`` table is
-    gathered from per-method lookup tables by its codes and all samples are aggregated together
-    (one batched matrix product for the component scores, one call per composite method for
-    the composite). Memory is bounded by evaluating a chunk of samples at a time, its size chosen
-    from ``A`` and the number of inputs so that no temporary exceeds :data:`TEMP_BUDGET_BYTES`
-    (:func:`auto_chunk_size`); ranks are sorted per sample (no ``(S, A, A)`` array) and Copeland
+    shape ``(S, A, C)``. Samples come in any order and mix of choices: within a chunk they are
+    grouped by their codes, each method's ``(A, I)`` lookup table is multiplied once by its
+    samples' weights (one matrix product per method present for the component scores, one call
+    per composite method for the composite). Memory is bounded by evaluating a chunk of samples
+    at a time, its size chosen from ``A`` and the number of inputs so that no temporary
+    exceeds :data:`TEMP_BUDGET_BYTES` (:func:`auto_chunk_size`); ranks are sorted per sample (no ``(S, A, A)`` array) and Copeland
     counts opponents per sign pattern with bitsets for many areas
     (:mod:`ldi_helpers.method.copeland`) or compares one area with the later ones at a time
     (no ``(pairs, S, K)`` array). Large jobs (:data:`PARALLEL_MIN_CELLS` samples x areas) are
@@ -338,11 +338,12 @@ def _method_tables(prepared: PreparedData) -> _MethodTables:
 
 def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.ndarray,
                       w_ind: np.ndarray) -> np.ndarray:
-    """Component scores of samples with any mix of method choices, in one pass.
+    """Component scores of samples with any mix of method choices, one product per method.
 
-    Each sample's ``(A, I)`` table is gathered from ``tables`` by fancy indexing and multiplied
-    by its ``(I, C)`` matrix of indicator weights placed in their components' columns (one
-    batched matrix product). The rules are those of
+    Samples are grouped by (component aggregation, method triple); each group's ``(A, I)``
+    table is multiplied once by the ``(I, n_g * C)`` matrix of the group's indicator weights
+    placed in their components' columns (one matrix product per group present, never an
+    ``(S, A, I)`` gathered copy). The rules are those of
     :func:`ldi_helpers.method.aggregate.aggregate_components`: available-case weights (denominator = the
     component's total weight minus the weight of the area's missing cells; ``NaN`` where it is not
     positive) and, for the floor-1 means, the inverse transform of the weighted mean minus the
@@ -363,24 +364,33 @@ def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.nd
     -------
     ndarray, shape (S, A, C)
     """
+    n_s = method.shape[0]
+    _, n_m, n_a, n_i = tables.values.shape
+    n_c = tables.onehot.shape[1]
     w = w_ind[:, :, None] * tables.onehot                                # (S, I, C)
-    num = np.matmul(tables.values[comp_agg, method], w)                  # (S, A, C)
-    total = np.einsum("si,ic->sc", w_ind, tables.onehot)[:, None, :]     # (S, 1, C)
-    ok = total > 0
-    val = num / np.where(ok, total, 1.0)          # no missing cells: every area has full weight
-    if not ok.all():
-        val = np.where(ok, val, np.nan)
-    gap = np.flatnonzero(tables.has_gaps[method])                        # rows with missing cells
-    if gap.size:
-        den = total[gap] - np.matmul(tables.missing[method[gap]], w[gap])
+    total = np.einsum("si,ic->sc", w_ind, tables.onehot)                 # (S, C)
+    val = np.empty((n_s, n_a, n_c))
+    key = np.asarray(comp_agg) * n_m + np.asarray(method)
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    starts = np.flatnonzero(np.r_[True, skey[1:] != skey[:-1]])
+    for b, e in zip(starts, np.r_[starts[1:], n_s]):
+        idx = order[b:e]
+        k, m = divmod(int(skey[b]), n_m)
+        wg = w[idx].transpose(1, 0, 2).reshape(n_i, (e - b) * n_c)       # (I, n_g * C)
+        num = (tables.values[k, m] @ wg).reshape(n_a, e - b, n_c)         # (A, n_g, C)
+        tot = total[idx][None]                                           # (1, n_g, C)
+        if tables.has_gaps[m]:       # the weight of an area's missing cells leaves the total
+            den = tot - (tables.missing[m] @ wg).reshape(n_a, e - b, n_c)
+        else:
+            den = np.broadcast_to(tot, num.shape)
         ok = den > 0
-        val[gap] = np.where(ok, num[gap] / np.where(ok, den, 1.0), np.nan)
-    for k in _FLOOR_MEANS:
-        rows = np.flatnonzero(comp_agg == k)
-        if rows.size:
+        v = np.where(ok, num / np.where(ok, den, 1.0), np.nan)
+        if k in _FLOOR_MEANS:
             with np.errstate(divide="ignore", invalid="ignore"):
-                val[rows] = (_power_back(val[rows], COMPONENT_AGGREGATIONS[k], tables.power)
-                             - tables.shift[method[rows]][:, None, :])
+                v = (_power_back(v, COMPONENT_AGGREGATIONS[k], tables.power)
+                     - tables.shift[m][None, None, :])
+        val[idx] = v.transpose(1, 0, 2)
     return val
 
 
@@ -450,8 +460,8 @@ CHUNK_MULTIPLE = 4
 def auto_chunk_size(n_areas: int, n_inputs: int, budget: int = TEMP_BUDGET_BYTES) -> int:
     """Samples per chunk so that no temporary of :func:`evaluate_batch` exceeds ``budget`` bytes.
 
-    The largest temporaries hold one float64 per sample x area x input (the gathered
-    ``(S, A, I)`` indicator table), so the chunk is ``budget // (8 * A * max(I, C) * 2)`` samples
+    The largest temporaries hold about one float64 per sample x area x input (the rank and
+    Copeland work arrays and the per-method products), so the chunk is ``budget // (8 * A * max(I, C) * 2)`` samples
     (the factor 2 covers two such arrays alive at once), between 1 and :data:`MAX_CHUNK`.
     """
     per_sample = 8 * max(int(n_areas), 1) * max(int(n_inputs), 1) * 2
@@ -485,9 +495,8 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
                    rows: np.ndarray | None = None) -> BatchResult:
     """Composite scores and ranks for ``S`` methodology variants.
 
-    Samples need not be grouped: every sample's indicator scores are gathered from
-    ``prepared.scores`` by its own method codes, so any mix of choices costs the same array
-    operations (see :func:`_component_scores`); the composite is aggregated once per composite
+    Samples need not be grouped: each chunk's samples are grouped by their method codes
+    internally (see :func:`_component_scores`); the composite is aggregated once per composite
     method present in a chunk.
 
     Parameters
