@@ -27,9 +27,16 @@ District section (issue 11; ``--district``, or ``--district-only`` to skip the r
 analyses on the district edition (``data/editions/lad``, 360 ranked districts; the Isles of Scilly
 is outside the default build's area set, see ``uncertainty.fixed_area_data``), each in its own
 subprocess so that its peak resident memory (``resource.getrusage``, ``ru_maxrss``) is its own:
-Monte Carlo of ``--district-samples`` methods (target < 15 s), Sobol' N = ``--sobol-n`` for every
-district (target < 15 s), both next to the per-sample rebuild baseline (``--district-baseline``
+Monte Carlo of ``--district-samples`` methods (target < 15 s; the time includes the rank
+intervals), Sobol' N = ``--sobol-n`` for every district (target < 15 s; design, evaluation and
+S1/ST without bootstrap), both next to the per-sample rebuild baseline (``--district-baseline``
 ``build_index`` rebuilds, scaled per sample), and peak memory of the largest (target < 4 GB).
+
+Worker processes: large evaluations are spread over forked workers (one per CPU,
+``ldi_helpers.method.workers``; ``LDI_WORKERS=1`` in the environment measures one process). The
+reported peak memory is then the analysis process's peak plus its largest worker's peak, an
+upper bound (pages they share count twice). On a machine shared with other jobs the times vary
+from run to run; the regional section reports medians of ``--repeats`` runs.
 """
 from __future__ import annotations
 
@@ -46,6 +53,7 @@ from ldi_helpers.analysis.sensitivity import (
     analyse_sobol, get_sobol_convergence, sobol_design, summarise_convergence,
 )
 from ldi_helpers.analysis.uncertainty import make_batch_model, make_rebuild_model
+from ldi_helpers.method.workers import available_workers
 
 METHOD_FACTORS = ["normalisation", "composite_aggregation", "component_aggregation",
                   "component_weights", "indicator_weights", "imputation", "treatment"]
@@ -160,7 +168,13 @@ def _district_worker(kind: str, n: int, seed: int, n_base: int) -> dict:
     t0 = time.perf_counter()
     rebuild(sub)
     out["rebuild_per_sample"] = (time.perf_counter() - t0) / n_base
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    out["self_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    # the engine's forked worker processes (ldi_helpers.method.workers): the largest of them
+    out["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    # upper bound of the memory in use at once: this process plus its largest worker (pages
+    # they share, such as the prepared data and the shared output arrays, count twice)
+    out["peak_rss_mb"] = out["self_rss_mb"] + out["worker_rss_mb"]
+    out["workers"] = available_workers()
     return out
 
 
@@ -194,6 +208,10 @@ def bench_district(args) -> list[tuple[str, bool]]:
                      "(target < 4 GB)", peak < 4096))
     print(f"rebuild baseline: {args.district_baseline} build_index rebuilds per analysis, "
           f"{rows[0]['rebuild_per_sample']:.3f} s each, scaled to the run count")
+    print(f"worker processes: {rows[0]['workers']}; peak RSS = the analysis process "
+          + " / ".join(f"{r['self_rss_mb']:,.0f}" for r in rows) + " MB + its largest worker "
+          + " / ".join(f"{r['worker_rss_mb']:,.0f}" for r in rows)
+          + " MB (shared pages counted twice: an upper bound)")
     return verdicts
 
 

@@ -188,3 +188,29 @@ def test_sobol_bar_labels_are_wrapped_not_cut():
             assert lo.y1 <= hi.y0 + 1
     finally:
         plt.close(fig)
+
+
+def test_outputs_analysed_in_worker_processes_give_the_same_numbers(monkeypatch):
+    import sys
+
+    from ldi_helpers.analysis import sensitivity
+    from ldi_helpers.method import workers
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("worker processes are forked on Linux only")
+    fs = ISHIGAMI
+    design = sobol_design(fs, 128, seed=2)
+    s = fs.decode(design)
+    y = ishigami(s["x1"], s["x2"], s["x3"])
+    outputs = {"a": np.stack([y, y ** 2, np.zeros_like(y)], axis=1), "b": y[:, None] * 3}
+    serial = sensitivity.analyse_sobol(fs, outputs, seed=3, num_resamples=10)
+    monkeypatch.setattr(sensitivity, "SOBOL_PARALLEL_MIN_CELLS", 1)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.delenv("LDI_WORKERS", raising=False)
+    used, real = [], workers.run_chunks
+    monkeypatch.setattr(workers, "run_chunks",
+                        lambda fn, n, w: (used.append(w), real(fn, n, w))[1])
+    parallel = sensitivity.analyse_sobol(fs, outputs, seed=3, num_resamples=10)
+    assert used == [2]
+    pd.testing.assert_frame_equal(parallel, serial)
+    assert parallel.loc[parallel["unit"] == "2", "S1"].isna().all()      # constant column

@@ -114,6 +114,48 @@ def salib_design(factors: FactorSet, n: int, seed: int) -> np.ndarray:
     )
 
 
+#: Smallest analysis (output values in all) whose outputs are analysed in worker processes.
+SOBOL_PARALLEL_MIN_CELLS = 5_000_000
+
+
+def _indices_of_output(y: np.ndarray, g: int, z: float, boot_seed: int, num_resamples: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """S1, S1_conf, ST, ST_conf ``(4, G, units)`` and the variance ``(units,)`` of one output.
+
+    The steps of :func:`SALib.analyze.sobol.analyze` on every column at once: columns that do
+    not vary get NaN indices and variance 0; the others are standardised (mean 0, sd 1) and
+    passed to SALib's estimators; bootstrap rows from ``default_rng(boot_seed).integers``.
+    """
+    n = y.shape[0] // (g + 2)
+    u = y.shape[1]
+    out = np.full((4, g, u), np.nan)
+    s1, s1c, st, stc = out
+    var = y.var(axis=0)
+    # max / min once: the range (np.ptp) and the largest magnitude, without an |y| copy
+    ymax, ymin = y.max(axis=0), y.min(axis=0)
+    scale = np.maximum(1.0, np.maximum(np.abs(ymax), np.abs(ymin)))
+    live = (ymax - ymin) > np.finfo(float).eps * scale
+    if live.any():
+        # the column copy fixes the memory order, hence the summation order, of the reductions
+        yl = y[:, live]
+        mean, sd = yl.mean(axis=0), yl.std(axis=0)
+        np.subtract(yl, mean, out=yl)                 # (yl - mean) / sd, without temporaries
+        np.divide(yl, sd, out=yl)
+        y3 = yl.reshape(n, g + 2, -1)
+        a, b, ab = y3[:, 0], y3[:, g + 1], y3[:, 1:g + 1]
+        if num_resamples:
+            r = np.random.default_rng(boot_seed).integers(n, size=(n, num_resamples))
+            ar, br = a[r], b[r]
+        for j in range(g):
+            s1[j, live] = salib_analyze.first_order(a, ab[:, j], b)
+            st[j, live] = salib_analyze.total_order(a, ab[:, j], b)
+            if num_resamples:
+                abr = ab[:, j][r]
+                s1c[j, live] = z * salib_analyze.first_order(ar, abr, br).std(axis=0, ddof=1)
+                stc[j, live] = z * salib_analyze.total_order(ar, abr, br).std(axis=0, ddof=1)
+    return out, np.where(live, var, 0.0)
+
+
 def analyse_sobol(
     factors: FactorSet,
     outputs: Mapping[str, np.ndarray],
@@ -161,7 +203,7 @@ def analyse_sobol(
         raise SensitivityError(f"conf_level must be between 0 and 1, got {conf_level}")
     z = norm.ppf(0.5 + conf_level / 2)
     boot_seed = _salib_seed(seed)
-    frames = []
+    ys, names_of = [], []
     for out_name, y in outputs.items():
         y = np.asarray(y, dtype=float)
         if y.ndim == 1:
@@ -171,38 +213,34 @@ def analyse_sobol(
                 f"output {out_name!r} has {y.shape[0]} rows, not a multiple of G + 2 = {g + 2}; "
                 "evaluate the model on sobol_design(factors, n, seed) for the same factors"
             )
-        n = y.shape[0] // (g + 2)
         names = list(units) if units is not None else [str(i) for i in range(y.shape[1])]
         if len(names) != y.shape[1]:
             raise SensitivityError(f"{len(names)} unit names for {y.shape[1]} output columns")
-        u = y.shape[1]
-        var = y.var(axis=0)
-        scale = np.maximum(1.0, np.abs(y).max(axis=0))
-        live = np.ptp(y, axis=0) > np.finfo(float).eps * scale
-        s1 = np.full((g, u), np.nan)
-        st, s1c, stc = s1.copy(), s1.copy(), s1.copy()
-        if live.any():
-            yl = y[:, live]
-            yl = (yl - yl.mean(axis=0)) / yl.std(axis=0)
-            y3 = yl.reshape(n, g + 2, -1)
-            a, b, ab = y3[:, 0], y3[:, g + 1], y3[:, 1:g + 1]
-            if num_resamples:
-                r = np.random.default_rng(boot_seed).integers(n, size=(n, num_resamples))
-                ar, br = a[r], b[r]
-            for j in range(g):
-                s1[j, live] = salib_analyze.first_order(a, ab[:, j], b)
-                st[j, live] = salib_analyze.total_order(a, ab[:, j], b)
-                if num_resamples:
-                    abr = ab[:, j][r]
-                    s1c[j, live] = z * salib_analyze.first_order(ar, abr, br).std(axis=0, ddof=1)
-                    stc[j, live] = z * salib_analyze.total_order(ar, abr, br).std(axis=0, ddof=1)
-        var = np.where(live, var, 0.0)
+        ys.append(y)
+        names_of.append(names)
+    # outputs are analysed independently: large ones side by side in worker processes
+    from ..method.workers import available_workers, run_chunks, shared_array
+
+    cells = sum(y.size for y in ys)
+    n_workers = available_workers() if cells >= SOBOL_PARALLEL_MIN_CELLS else 1
+    alloc = shared_array if n_workers > 1 and len(ys) > 1 else np.empty
+    results = [(alloc((4, g, y.shape[1])), alloc((y.shape[1],))) for y in ys]
+
+    def analyse_one(i: int) -> None:
+        idx, var = results[i]
+        idx[...], var[...] = _indices_of_output(ys[i], g, z, boot_seed, num_resamples)
+
+    run_chunks(analyse_one, len(ys), n_workers if alloc is shared_array else 1)
+    frames = []
+    for out_name, names, (idx, var) in zip(outputs, names_of, results):
+        u = var.shape[0]
+        s1, s1c, st, stc = (np.array(a) for a in idx)
         frames.append(pd.DataFrame({
             "output": out_name,
             "unit": np.tile(names, g),
             "factor": np.repeat(factors.names, u),
             "S1": s1.ravel(), "S1_conf": s1c.ravel(), "ST": st.ravel(), "ST_conf": stc.ravel(),
-            "variance": np.tile(var, g),
+            "variance": np.tile(np.array(var), g),
         }))
     out = pd.concat(frames, ignore_index=True)
     # unit-major order: all factors of one unit together

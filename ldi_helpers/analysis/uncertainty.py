@@ -48,29 +48,103 @@ def _check_ranks(ranks: np.ndarray, units: Sequence[str] | None) -> tuple[np.nda
     return ranks, names
 
 
+def _percentile_index(n: int, q: float) -> int:
+    """0-based order statistic that ``np.percentile(..., q, method="inverted_cdf")`` returns for
+    ``n`` values (the same floating-point steps as numpy: ``n * q/100 - 1``, up if fractional)."""
+    idx = n * np.true_divide(q, 100) - 1
+    prev = np.floor(idx)
+    k = int(prev) if idx - prev == 0 else int(prev) + 1
+    return max(k, 0)
+
+
+#: Largest number of distinct half-rank codes for which rank summaries count instead of sort.
+_MAX_CODES = 1 << 16
+#: Samples whose rank codes are counted at once (:func:`_count_codes`; bounds its temporaries).
+_TIE_CHUNK = 8192
+
+
+def _count_codes(ranks: np.ndarray, ties: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Counts of half-rank codes ``2 * rank``, in chunks of :data:`_TIE_CHUNK` samples.
+
+    Returns None when the ranks are not all whole or half numbers in ``0 .. _MAX_CODES / 2``
+    (then the summaries sort instead of count).
+
+    Returns
+    -------
+    counts : ndarray of int64, shape (n_units, max code + 1)
+        Per unit, how many samples give each code.
+    tied : ndarray of bool, shape (n_samples, n_units), or None
+        (``ties=True``) whether a unit's code occurs more than once in its sample.
+    """
+    if ranks.ndim != 2 or ranks.size == 0:
+        return None
+    lo, hi = ranks.min(), ranks.max()                  # NaN propagates: fails the test below
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo >= 0 and 2 * hi < _MAX_CODES):
+        return None
+    n, n_units = ranks.shape
+    width = int(2 * hi) + 1
+    counts = np.zeros(n_units * width, dtype=np.int64)
+    tied = np.empty(ranks.shape, dtype=bool) if ties else None
+    unit_base = np.arange(n_units, dtype=np.int64) * width
+    for c0 in range(0, n, _TIE_CHUNK):
+        r2 = 2.0 * ranks[c0:c0 + _TIE_CHUNK]
+        c = r2.astype(np.int64)
+        if not np.array_equal(c, r2):
+            return None
+        counts += np.bincount((c + unit_base).reshape(-1), minlength=n_units * width)
+        if ties:
+            flat = (c + (np.arange(c.shape[0], dtype=np.int64) * width)[:, None]).reshape(-1)
+            per_sample = np.bincount(flat, minlength=c.shape[0] * width)
+            tied[c0:c0 + _TIE_CHUNK] = (per_sample[flat] > 1).reshape(c.shape)
+    return counts.reshape(n_units, width), tied
+
+
 def rank_percentile(ranks: np.ndarray, q: float) -> np.ndarray:
-    """Attained-rank percentile per column: smallest r with P(rank <= r) >= q/100 (type 1)."""
+    """Attained-rank percentile per column: smallest r with P(rank <= r) >= q/100 (type 1).
+
+    Equal to ``np.percentile(ranks, q, axis=0, method="inverted_cdf")``; for whole or half ranks
+    (every tie rule of the engine) computed by counting, ``O(n)`` instead of a partial sort.
+    """
     if not 0 <= q <= 100:
         raise UncertaintyError(f"percentile must be in [0, 100], got {q}")
-    return np.percentile(np.asarray(ranks, dtype=float), q, axis=0, method="inverted_cdf")
+    ranks = np.asarray(ranks, dtype=float)
+    counted = _count_codes(ranks)
+    if counted is None:
+        return np.percentile(ranks, q, axis=0, method="inverted_cdf")
+    return _percentiles_from_counts(counted[0], ranks.shape[0], [q])[0]
+
+
+def _percentiles_from_counts(counts: np.ndarray, n: int, qs) -> list[np.ndarray]:
+    """Type-1 percentiles ``qs`` of every unit from its half-rank counts (:func:`_count_codes`)."""
+    cum = np.cumsum(counts, axis=1)
+    out = []
+    for q in qs:
+        k = _percentile_index(n, q)
+        out.append((cum > k).argmax(axis=1) / 2.0)       # first code with more than k at or below
+    return out
 
 
 def tied_in_sample(ranks: np.ndarray) -> np.ndarray:
     """Boolean ``(n_samples, n_units)``: True where a unit shares its rank with another unit.
 
     Ranks are whole numbers or halves from the engine's tie rules, so equal ranks are compared
-    exactly (no score is compared here).
+    exactly (no score is compared here). Such ranks are counted per sample (``O(n)``, in chunks
+    of :data:`_TIE_CHUNK` samples); other values are sorted.
     """
     r = np.asarray(ranks, dtype=float)
-    order = np.argsort(r, axis=1, kind="stable")
-    srt = np.take_along_axis(r, order, axis=1)
-    same = srt[:, 1:] == srt[:, :-1]
-    dup = np.zeros_like(srt, dtype=bool)
-    dup[:, 1:] |= same
-    dup[:, :-1] |= same
-    out = np.empty_like(dup)
-    np.put_along_axis(out, order, dup, axis=1)
-    return out
+    counted = _count_codes(r, ties=True)
+    if counted is None:
+        order = np.argsort(r, axis=1, kind="stable")
+        srt = np.take_along_axis(r, order, axis=1)
+        same = srt[:, 1:] == srt[:, :-1]
+        dup = np.zeros_like(srt, dtype=bool)
+        dup[:, 1:] |= same
+        dup[:, :-1] |= same
+        out = np.empty_like(dup)
+        np.put_along_axis(out, order, dup, axis=1)
+        return out
+    return counted[1]
 
 
 def tie_rule_note(units: str = "regions") -> str:
@@ -127,14 +201,22 @@ def get_rank_intervals(
         raise UncertaintyError(f"nominal ranks have shape {nominal.shape}; expected ({ranks.shape[1]},)")
     if not lo < hi:
         raise UncertaintyError(f"need lo < hi, got lo={lo}, hi={hi}")
-    median = rank_percentile(ranks, 50)
-    tied = tied_in_sample(ranks)
+    for q in (lo, hi):
+        if not 0 <= q <= 100:
+            raise UncertaintyError(f"percentile must be in [0, 100], got {q}")
+    counted = _count_codes(ranks, ties=True)
+    if counted is not None:      # whole or half ranks: count once, read every percentile
+        counts, tied = counted
+        median, r_lo, r_hi = _percentiles_from_counts(counts, ranks.shape[0], (50, lo, hi))
+    else:
+        median, r_lo, r_hi = (rank_percentile(ranks, q) for q in (50, lo, hi))
+        tied = tied_in_sample(ranks)
     out = pd.DataFrame(
         {
             "nominal_rank": nominal,
             "median_rank": median,
-            "rank_lo": rank_percentile(ranks, lo),
-            "rank_hi": rank_percentile(ranks, hi),
+            "rank_lo": r_lo,
+            "rank_hi": r_hi,
             "mean_rank": ranks.mean(axis=0),
             "share_at_nominal": (ranks == nominal[None, :]).mean(axis=0),
             "share_at_median": (ranks == median[None, :]).mean(axis=0),
@@ -462,7 +544,7 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
             prepared_for(tuple(key))
         return len(cache)
 
-    def evaluate_group(p, settings, idx):
+    def evaluate_group(p, settings, idx, out):
         m = idx.size
         choices = {k: lut[settings[k][idx]] for k, lut in lookups.items()}
         if "indicator_weights" in factors.names:
@@ -489,19 +571,29 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
                     wk[np.ix_(empty, cc)] = wi[np.ix_(empty, cc)]
                     wc[empty, c] = 0.0
             wi = wk
-        res = evaluate_batch(p, choices, wc, wi)
         pos = [p.areas.index(a) if a in p.areas else -1 for a in cols]
         if min(pos) < 0:
             missing = [a for a, k in zip(cols, pos) if k < 0]
             raise UncertaintyError(f"areas {missing[:5]} ({len(missing)} in all) are screened "
                                    "out under a sampled methodology; lower area_coverage in the "
                                    "base spec or leave them out of units")
-        return res.ranks[:, pos], res.scores[:, pos]
+        if pos == list(range(len(p.areas))):
+            # the prepared order: the engine writes each sample's row of the output itself
+            evaluate_batch(p, choices, wc, wi, component_scores=False, out=out, rows=idx)
+            return
+        res = evaluate_batch(p, choices, wc, wi, component_scores=False)
+        out[0][idx], out[1][idx] = res.scores[:, pos], res.ranks[:, pos]
 
     def model(settings: dict) -> dict[str, np.ndarray]:
+        from ..method.batch import PARALLEL_MIN_CELLS
+        from ..method.workers import available_workers, shared_array
+
         n = len(next(iter(settings.values())))
-        ranks = np.empty((n, len(cols)))
-        scores = np.empty((n, len(cols)))
+        # worker processes of the engine write straight into shared output arrays
+        big = n * len(cols) >= PARALLEL_MIN_CELLS and available_workers() > 1
+        alloc = shared_array if big else np.empty
+        ranks = alloc((n, len(cols)))
+        scores = alloc((n, len(cols)))
         if stage_names:
             # one integer per selection setting (faster than np.unique(..., axis=0))
             sizes = tuple(len(factors[k].choices) for k in stage_names)
@@ -514,7 +606,7 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         else:
             groups = [((), np.arange(n))]
         for key, idx in groups:
-            ranks[idx], scores[idx] = evaluate_group(prepared_for(key), settings, idx)
+            evaluate_group(prepared_for(key), settings, idx, (scores, ranks))
         return {"rank": ranks, "score": scores}
 
     model.prepare_all = prepare_all  # type: ignore[attr-defined]

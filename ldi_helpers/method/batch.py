@@ -12,13 +12,18 @@ Two calls:
 ``evaluate_batch(prepared, choices, component_weights, indicator_weights) -> BatchResult``
     ``S`` variants: method choices as integer codes per sample (the code tables below), weights
     per sample. Returns composite scores and ranks of shape ``(S, A)`` and component scores of
-    shape ``(S, A, C)``. Samples are not grouped by method: each sample's ``(A, I)`` table is
-    gathered from per-method lookup tables by its codes and all samples are aggregated together
-    (one batched matrix product for the component scores, one call per composite method for
-    the composite). Memory is bounded by evaluating a chunk of samples at a time, its size chosen
-    from ``A`` and the number of inputs so that no temporary exceeds :data:`TEMP_BUDGET_BYTES`
-    (:func:`auto_chunk_size`); ranks are sorted per sample (no ``(S, A, A)`` array) and Copeland
-    compares one area with the later ones at a time (no ``(pairs, S, K)`` array).
+    shape ``(S, A, C)``. Samples come in any order and mix of choices: within a chunk they are
+    grouped by their codes, each method's ``(A, I)`` lookup table is multiplied once by its
+    samples' weights (one matrix product per method present for the component scores, one call
+    per composite method for the composite). Memory is bounded by evaluating a chunk of samples
+    at a time, its size chosen from ``A`` and the number of inputs so that no temporary
+    exceeds :data:`TEMP_BUDGET_BYTES` (:func:`auto_chunk_size`); ranks are sorted per sample (no ``(S, A, A)`` array) and Copeland
+    counts opponents per sign pattern with bitsets for many areas
+    (:mod:`ldi_helpers.method.copeland`) or compares one area with the later ones at a time
+    (no ``(pairs, S, K)`` array). Large jobs (:data:`PARALLEL_MIN_CELLS` samples x areas) are
+    cut into equal chunks that forked worker processes evaluate side by side
+    (:mod:`ldi_helpers.method.workers`); the cut does not depend on the number of workers, so
+    the results are identical with one or many.
 
 Agreement: for the same choices and weights, :func:`evaluate_batch` and
 :func:`ldi_helpers.method.index.build_index` give the same scores to floating-point precision (tested to
@@ -146,14 +151,15 @@ class BatchResult:
         Composite index per sample and area.
     ranks : ndarray, shape (S, A)
         Ranks, 1 = best, ties by the spec's ``rank_ties`` (floats; integral for "min").
-    component_scores : ndarray, shape (S, A, C)
+    component_scores : ndarray, shape (S, A, C), or None
+        None when :func:`evaluate_batch` was asked to leave them out.
     areas : tuple of str
     components : tuple of str
     """
 
     scores: np.ndarray
     ranks: np.ndarray
-    component_scores: np.ndarray
+    component_scores: np.ndarray | None
     areas: tuple[str, ...]
     components: tuple[str, ...]
 
@@ -332,11 +338,12 @@ def _method_tables(prepared: PreparedData) -> _MethodTables:
 
 def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.ndarray,
                       w_ind: np.ndarray) -> np.ndarray:
-    """Component scores of samples with any mix of method choices, in one pass.
+    """Component scores of samples with any mix of method choices, one product per method.
 
-    Each sample's ``(A, I)`` table is gathered from ``tables`` by fancy indexing and multiplied
-    by its ``(I, C)`` matrix of indicator weights placed in their components' columns (one
-    batched matrix product). The rules are those of
+    Samples are grouped by (component aggregation, method triple); each group's ``(A, I)``
+    table is multiplied once by the ``(I, n_g * C)`` matrix of the group's indicator weights
+    placed in their components' columns (one matrix product per group present, never an
+    ``(S, A, I)`` gathered copy). The rules are those of
     :func:`ldi_helpers.method.aggregate.aggregate_components`: available-case weights (denominator = the
     component's total weight minus the weight of the area's missing cells; ``NaN`` where it is not
     positive) and, for the floor-1 means, the inverse transform of the weighted mean minus the
@@ -357,32 +364,43 @@ def _component_scores(tables: _MethodTables, method: np.ndarray, comp_agg: np.nd
     -------
     ndarray, shape (S, A, C)
     """
+    n_s = method.shape[0]
+    _, n_m, n_a, n_i = tables.values.shape
+    n_c = tables.onehot.shape[1]
     w = w_ind[:, :, None] * tables.onehot                                # (S, I, C)
-    num = np.matmul(tables.values[comp_agg, method], w)                  # (S, A, C)
-    total = np.einsum("si,ic->sc", w_ind, tables.onehot)[:, None, :]     # (S, 1, C)
-    ok = total > 0
-    val = num / np.where(ok, total, 1.0)          # no missing cells: every area has full weight
-    if not ok.all():
-        val = np.where(ok, val, np.nan)
-    gap = np.flatnonzero(tables.has_gaps[method])                        # rows with missing cells
-    if gap.size:
-        den = total[gap] - np.matmul(tables.missing[method[gap]], w[gap])
+    total = np.einsum("si,ic->sc", w_ind, tables.onehot)                 # (S, C)
+    val = np.empty((n_s, n_a, n_c))
+    key = np.asarray(comp_agg) * n_m + np.asarray(method)
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    starts = np.flatnonzero(np.r_[True, skey[1:] != skey[:-1]])
+    for b, e in zip(starts, np.r_[starts[1:], n_s]):
+        idx = order[b:e]
+        k, m = divmod(int(skey[b]), n_m)
+        wg = w[idx].transpose(1, 0, 2).reshape(n_i, (e - b) * n_c)       # (I, n_g * C)
+        num = (tables.values[k, m] @ wg).reshape(n_a, e - b, n_c)         # (A, n_g, C)
+        tot = total[idx][None]                                           # (1, n_g, C)
+        if tables.has_gaps[m]:       # the weight of an area's missing cells leaves the total
+            den = tot - (tables.missing[m] @ wg).reshape(n_a, e - b, n_c)
+        else:
+            den = np.broadcast_to(tot, num.shape)
         ok = den > 0
-        val[gap] = np.where(ok, num[gap] / np.where(ok, den, 1.0), np.nan)
-    for k in _FLOOR_MEANS:
-        rows = np.flatnonzero(comp_agg == k)
-        if rows.size:
+        v = np.where(ok, num / np.where(ok, den, 1.0), np.nan)
+        if k in _FLOOR_MEANS:
             with np.errstate(divide="ignore", invalid="ignore"):
-                val[rows] = (_power_back(val[rows], COMPONENT_AGGREGATIONS[k], tables.power)
-                             - tables.shift[method[rows]][:, None, :])
+                v = (_power_back(v, COMPONENT_AGGREGATIONS[k], tables.power)
+                     - tables.shift[m][None, None, :])
+        val[idx] = v.transpose(1, 0, 2)
     return val
 
 
 def _copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """:func:`ldi_helpers.method.aggregate.copeland` for a batch (the same function).
 
-    ``aggregate.copeland`` already evaluates each pair of areas once and one area at a time
-    against the areas after it, so its memory is ``O(A * S * K)``, never ``(pairs, S, K)``.
+    ``aggregate.copeland`` takes a batch of samples as it is: for many areas and few inputs it
+    counts opponents per sign pattern with bitsets (:mod:`ldi_helpers.method.copeland`), else it
+    evaluates each pair of areas once, one area at a time against the areas after it; memory is
+    never ``(pairs, S, K)``.
 
     Parameters
     ----------
@@ -424,33 +442,62 @@ def _composite(cs: np.ndarray, w: np.ndarray, method: str, upper=(), power: floa
     return aggregate(vals, wv, method, power)
 
 
-#: Largest temporary array :func:`evaluate_batch` builds, in bytes (256 MB).
-TEMP_BUDGET_BYTES = 256 * 2**20
+#: Largest temporary array :func:`evaluate_batch` builds, in bytes (48 MB). Kept small on
+#: purpose: large temporaries are fresh memory that the kernel must map and zero on every
+#: allocation (measured: 12,500 district samples in chunks of 6,600 spent about 0.5 s in the
+#: kernel, in chunks of 2,000 or fewer almost none); smaller chunks also stay closer to the CPU
+#: caches, at no cost in arithmetic.
+TEMP_BUDGET_BYTES = 48 * 2**20
 #: Upper limit of the automatic chunk size (samples); larger chunks gain no speed.
 MAX_CHUNK = 8192
+#: Smallest job (samples x areas) that :func:`evaluate_batch` spreads over worker processes;
+#: smaller jobs (the 12 regions, tests) would spend more on starting a process than they save.
+PARALLEL_MIN_CELLS = 2_000_000
+#: A large job is cut into a multiple of this many equal chunks (whatever the number of
+#: workers, so results never depend on it), which 1, 2 or 4 workers share evenly.
+CHUNK_MULTIPLE = 4
 
 
 def auto_chunk_size(n_areas: int, n_inputs: int, budget: int = TEMP_BUDGET_BYTES) -> int:
     """Samples per chunk so that no temporary of :func:`evaluate_batch` exceeds ``budget`` bytes.
 
-    The largest temporaries hold one float64 per sample x area x input (the gathered
-    ``(S, A, I)`` indicator table; Copeland's one-area-against-the-rest block ``(K, A, S)``), so
-    the chunk is ``budget // (8 * A * max(I, C) * 2)`` samples (the factor 2 covers two such arrays
-    alive at once), between 1 and :data:`MAX_CHUNK`.
+    The largest temporaries hold about one float64 per sample x area x input (the rank and
+    Copeland work arrays and the per-method products), so the chunk is ``budget // (8 * A * max(I, C) * 2)`` samples
+    (the factor 2 covers two such arrays alive at once), between 1 and :data:`MAX_CHUNK`.
     """
     per_sample = 8 * max(int(n_areas), 1) * max(int(n_inputs), 1) * 2
     return int(min(MAX_CHUNK, max(1, budget // per_sample)))
 
 
+def chunk_bounds(n: int, n_areas: int, size: int, fixed: bool = False) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the chunks of an ``n``-sample job with at most ``size`` samples each.
+
+    With ``fixed`` (a chunk size given by the caller) chunks are ``size`` samples, the last one
+    shorter. Otherwise a large job (``n * n_areas >= PARALLEL_MIN_CELLS``) is cut into a
+    multiple of :data:`CHUNK_MULTIPLE` chunks of equal size (within one sample), so that worker
+    processes share it evenly; the cut depends only on ``n``, ``n_areas`` and ``size``.
+    """
+    if n <= 0:
+        return []
+    if fixed:
+        return [(c0, min(c0 + size, n)) for c0 in range(0, n, size)]
+    k = -(-n // size)
+    if n * n_areas >= PARALLEL_MIN_CELLS:
+        k = min(n, -(-k // CHUNK_MULTIPLE) * CHUNK_MULTIPLE)
+    return [(i * n // k, (i + 1) * n // k) for i in range(k)]
+
+
 def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] | None = None,
                    component_weights: np.ndarray | None = None,
                    indicator_weights: np.ndarray | None = None,
-                   chunk_size: int | None = None) -> BatchResult:
+                   chunk_size: int | None = None, workers: int | None = None,
+                   component_scores: bool = True,
+                   out: tuple[np.ndarray, np.ndarray] | None = None,
+                   rows: np.ndarray | None = None) -> BatchResult:
     """Composite scores and ranks for ``S`` methodology variants.
 
-    Samples need not be grouped: every sample's indicator scores are gathered from
-    ``prepared.scores`` by its own method codes, so any mix of choices costs the same array
-    operations (see :func:`_component_scores`); the composite is aggregated once per composite
+    Samples need not be grouped: each chunk's samples are grouped by their method codes
+    internally (see :func:`_component_scores`); the composite is aggregated once per composite
     method present in a chunk.
 
     Parameters
@@ -468,20 +515,39 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
         Relative indicator weights per sample (renormalised within components). ``None``: the
         spec's (PCA weights of each sample's imputation/treatment if the spec uses PCA).
     chunk_size : int, optional
-        Samples evaluated at a time (results do not depend on it). ``None`` (default): chosen
-        from the number of areas and inputs by :func:`auto_chunk_size` so that no temporary
-        exceeds :data:`TEMP_BUDGET_BYTES`; a given value is capped the same way.
+        Samples evaluated at a time. ``None`` (default): chosen from the number of areas and
+        inputs by :func:`auto_chunk_size` so that no temporary exceeds
+        :data:`TEMP_BUDGET_BYTES`, and large jobs cut into equal chunks (:func:`chunk_bounds`);
+        a given value is capped the same way.
+    workers : int, optional
+        Processes that evaluate the chunks (:mod:`ldi_helpers.method.workers`); ``None``
+        (default): every available CPU for a job of at least :data:`PARALLEL_MIN_CELLS`
+        samples x areas, else 1. Results are identical whatever the number of workers (chunk
+        boundaries do not depend on it).
+    component_scores : bool
+        Keep the ``(S, A, C)`` component scores (default); ``False`` leaves them out of the
+        result (``None``), saving ``8 * S * A * C`` bytes.
+    out : (scores, ranks), optional
+        Arrays of shape ``(N, A)`` to write into, sample ``j`` into row ``rows[j]`` (a caller
+        that evaluates its samples in groups fills one array without copying); with more than
+        one worker they must come from :func:`ldi_helpers.method.workers.shared_array`, else
+        one worker is used.
+    rows : ndarray of int, shape (S,), optional
+        Target rows in ``out`` (default ``0 .. S-1``).
 
     Returns
     -------
     BatchResult
-        ``scores`` (S, A), ``ranks`` (S, A), ``component_scores`` (S, A, C).
+        ``scores`` (S, A), ``ranks`` (S, A), ``component_scores`` (S, A, C) or None; with
+        ``out``, ``scores`` and ``ranks`` are the ``out`` arrays themselves (all ``N`` rows).
 
     Raises
     ------
     BatchError
         Unknown choice key or code, sample counts that disagree, bad weights.
     """
+    from .workers import available_workers, is_shared, run_chunks, shared_array
+
     choices = dict(choices or {})
     n = _n_samples(choices, component_weights, indicator_weights)
     codes = _codes(prepared, choices, n)
@@ -495,25 +561,51 @@ def evaluate_batch(prepared: PreparedData, choices: dict[str, np.ndarray | int] 
     method = np.ravel_multi_index(
         (codes["imputation"], codes["treatment"], codes["normalisation"]),
         prepared.scores.shape[:3])                                       # (S,)
-    scores = np.empty((n, n_a))
-    comp = np.empty((n, n_a, n_c))
-    ranks = np.empty((n, n_a))
     auto = auto_chunk_size(n_a, max(n_i, n_c))
-    chunk_size = auto if chunk_size is None else max(1, min(int(chunk_size), auto))
-    for c0 in range(0, n, chunk_size):
-        sl = slice(c0, min(c0 + chunk_size, n))
+    size = auto if chunk_size is None else max(1, min(int(chunk_size), auto))
+    bounds = chunk_bounds(n, n_a, size, fixed=chunk_size is not None)
+    if workers is None:
+        workers = available_workers() if n * n_a >= PARALLEL_MIN_CELLS else 1
+    workers = max(1, min(int(workers), len(bounds)))
+    alloc = shared_array if workers > 1 else np.empty
+    if out is None:
+        scores, ranks = alloc((n, n_a)), alloc((n, n_a))
+        rows = None
+    else:
+        scores, ranks = out
+        if scores.shape[1:] != (n_a,) or ranks.shape != scores.shape:
+            raise BatchError(f"out arrays must have shape (N, {n_a}); got {scores.shape} and "
+                             f"{ranks.shape}")
+        rows = np.arange(n) if rows is None else np.asarray(rows)
+        if rows.shape != (n,):
+            raise BatchError(f"rows must give one target row per sample ({n}); got shape "
+                             f"{rows.shape}")
+        if not (is_shared(scores) and is_shared(ranks)):
+            workers = 1                  # a forked worker's writes would be lost
+    comp = alloc((n, n_a, n_c)) if component_scores else None
+
+    def run(i: int) -> None:
+        sl = slice(*bounds[i])
         if pca_default:
             wi = prepared.pca_indicator_weights[codes["imputation"][sl], codes["treatment"][sl]]
         else:
             wi = w_ind[sl]
         cs = _component_scores(tables, method[sl], codes["component_aggregation"][sl], wi)
-        comp[sl] = cs
-        top, wc, out = codes["composite_aggregation"][sl], w_comp[sl], scores[sl]
+        if comp is not None:
+            comp[sl] = cs
+        top, wc = codes["composite_aggregation"][sl], w_comp[sl]
+        res = scores[sl] if rows is None else np.empty((sl.stop - sl.start, n_a))
         for code in np.unique(top):
-            rows = np.flatnonzero(top == code)
-            out[rows] = _composite(cs[rows], wc[rows], COMPOSITE_AGGREGATIONS[code],
-                                   prepared.upper, prepared.spec.generalised_mean_power)
-        ranks[sl] = rank_scores(out, prepared.spec.rank_ties)
+            sub = np.flatnonzero(top == code)
+            res[sub] = _composite(cs[sub], wc[sub], COMPOSITE_AGGREGATIONS[code],
+                                  prepared.upper, prepared.spec.generalised_mean_power)
+        if rows is None:
+            ranks[sl] = rank_scores(res, prepared.spec.rank_ties)
+        else:
+            scores[rows[sl]] = res
+            ranks[rows[sl]] = rank_scores(res, prepared.spec.rank_ties)
+
+    run_chunks(run, len(bounds), workers)
     return BatchResult(scores=scores, ranks=ranks, component_scores=comp,
                        areas=prepared.areas, components=prepared.components)
 
