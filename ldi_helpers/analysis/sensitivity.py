@@ -253,6 +253,7 @@ def get_sobol_indices(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     convergence_steps: int = 0,
+    outputs: Sequence[str] | None = None,
 ) -> SobolResult:
     """Design, evaluate once (all units at once) and analyse: first and total Sobol' indices.
 
@@ -273,10 +274,14 @@ def get_sobol_indices(
     convergence_steps : int
         If > 0, also analyse the nested designs of size ``n / 2**k``, ``k = 1..steps``, from the
         same runs (no extra model evaluations), see :func:`get_sobol_convergence`.
+    outputs : sequence of str, optional
+        Analyse only these outputs of the model (e.g. ``("rank",)``); default all of them.
     """
     n = _check_n(n)
     design = sobol_design(factors, n, seed)
-    outputs = {k: np.asarray(v) for k, v in model(factors.decode(design)).items()}
+    keep = outputs
+    outputs = {k: np.asarray(v) for k, v in model(factors.decode(design)).items()
+               if keep is None or k in keep}
     idx = analyse_sobol(factors, outputs, units, seed, num_resamples, conf_level)
     conv = None
     if convergence_steps:

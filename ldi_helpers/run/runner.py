@@ -173,16 +173,51 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _cached_intervals(cache_dir: Path, params: dict, data):
-    """Rank intervals the run's regional reports computed (default report settings), if any."""
+def _cached_intervals(cache_dir: Path, params: dict, data, job: Job | None = None):
+    """Rank intervals the run's shared stage computed for a report job's settings (its
+    parameters over the notebook's defaults; default report settings without ``job``), if any."""
     from ..report.briefing import rank_uncertainty
     from ..method.spec import coerce_spec
 
-    d = notebook_parameters(NOTEBOOKS["regional_report"].path)
-    found = rank_uncertainty(data, coerce_spec(params.get("spec") or {}),
-                             d["n_samples"], d["sobol_n"], d["seed"], cache_dir=cache_dir,
-                             cached_only=True)
+    d = dict(notebook_parameters(NOTEBOOKS["regional_report"].path),
+             **(job.parameters if job is not None else {}))
+    spec = d.get("spec_overrides") if job is not None else params.get("spec")
+    try:
+        found = rank_uncertainty(data, coerce_spec(spec or {}), d["n_samples"], d["sobol_n"],
+                                 d["seed"], cache_dir=cache_dir, cached_only=True)
+    except (KeyError, LDIError):
+        return None
     return None if found is None else found["intervals"]
+
+
+#: Notebooks that read the run's shared uncertainty (they wait for the shared stage).
+SHARED_READERS = ("regional_report", "sensitivity")
+
+
+def shared_stage(jobs: list[Job], data, cache_dir: Path):
+    """The run's shared stage (:class:`ldi_helpers.analysis.shared.SharedStage`) for ``jobs``.
+
+    The settings come from each job's parameters over the notebook's defaults: a briefing's spec
+    overrides and sample settings; the sensitivity page's too, with its factor set and bootstrap.
+    """
+    from ..analysis.shared import SharedStage
+
+    reports, sens = [], None
+    for job in jobs:
+        if job.notebook not in SHARED_READERS:
+            continue
+        p = dict(notebook_parameters(NOTEBOOKS[job.notebook].path), **job.parameters)
+        if not {"n_samples", "sobol_n", "seed"} <= set(p):
+            continue  # a notebook without the uncertainty (e.g. a test's stand-in)
+        settings = {"spec": p.get("spec_overrides") or {}, "n_samples": p["n_samples"],
+                    "sobol_n": p["sobol_n"], "seed": p["seed"]}
+        if job.notebook == "regional_report":
+            reports.append(settings)
+        elif sens is None:
+            sens = dict(settings, factors=p.get("factors", "all"),
+                        weight_spread=p.get("weight_spread"), bootstrap=p.get("bootstrap", 50),
+                        convergence_steps=3)
+    return SharedStage(data, cache_dir, reports, sens)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -573,15 +608,27 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
 
         ex = make_executor(executor, jobs_in_parallel, env, scheduler) if jobs else None
         # --- end hook ---
+        # Shared work once per run: the uncertainty every briefing (and the sensitivity page)
+        # reads is computed here, in the background while the kernels start and the other
+        # analysis notebooks run; the jobs that read it wait for it (analysis/shared.py).
+        shared = shared_stage(jobs, data, staging / ".cache").start()
 
         def one(job: Job) -> RunResult:
+            if job.notebook in SHARED_READERS:
+                from .notebooks import _STOPPING
+
+                while not shared.wait(0.2):
+                    if _STOPPING.is_set():
+                        raise LDIError(f"{job.stem} was not started: the run was stopped")
             src = NOTEBOOKS[job.notebook].path
             executed = staging / "notebooks" / f"{job.stem}.ipynb"
             return ex.execute(src, executed, job.parameters)
 
         # Longest first (sensitivity, then the other analyses, then reports), so that no long
-        # notebook starts last and leaves the other workers idle.
-        order = sorted(jobs, key=lambda j: _EXPECTED_ORDER.get(j.notebook, 9))
+        # notebook starts last and leaves the other workers idle; while the shared stage runs,
+        # the notebooks that do not read it go first.
+        order = sorted(jobs, key=lambda j: (shared.needed and j.notebook in SHARED_READERS,
+                                            _EXPECTED_ORDER.get(j.notebook, 9)))
         pool = ThreadPoolExecutor(max_workers=max(jobs_in_parallel, ex.slots if ex else 1))
         futures: dict = {}
         try:
@@ -634,7 +681,15 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         pool.shutdown(wait=True)
         ordered = [results[j.stem] for j in jobs]
         run_id = staging.name.removeprefix(STAGING_PREFIX)
-        intervals = _cached_intervals(staging / ".cache", params or {}, data)
+        found_intervals: dict = {}
+
+        def intervals_for(job: Job):
+            key = json.dumps(job.parameters, sort_keys=True, default=str)
+            if key not in found_intervals:
+                found_intervals[key] = _cached_intervals(staging / ".cache", params or {}, data,
+                                                         job)
+            return found_intervals[key]
+
         manifest = {
             "run_id": run_id,
             "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -650,6 +705,9 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                          "reason": why} for n, why in skipped_notebooks(data)],
             "jobs": [],
         }
+        if shared.needed:
+            manifest["shared_stage"] = {"seconds": round(shared.seconds, 2),
+                                        "error": shared.error}
         for j, r in zip(jobs, ordered):
             entry = {"notebook": NOTEBOOKS[j.notebook].filename, "output": j.stem,
                      "kind": j.kind, "title": j.title or NOTEBOOKS[j.notebook].title,
@@ -657,7 +715,8 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                      "failed_cell": r.failed_cell, "error": r.error, "warnings": r.warnings,
                      "html": _html_path(j) if r.ok else None, "run_id": run_id,
                      INPUTS_KEY: inputs[j.stem]}
-            if j.kind == "report" and r.ok and intervals is not None:
+            intervals = intervals_for(j) if j.kind == "report" and r.ok else None
+            if intervals is not None:
                 code = resolve_unit(data, j.parameters["area"]).code
                 if code in intervals.index:
                     entry["rank_interval"] = {
