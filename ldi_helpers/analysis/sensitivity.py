@@ -254,6 +254,7 @@ def get_sobol_indices(
     conf_level: float = 0.95,
     convergence_steps: int = 0,
     outputs: Sequence[str] | None = None,
+    convergence_resamples: int | None = None,
 ) -> SobolResult:
     """Design, evaluate once (all units at once) and analyse: first and total Sobol' indices.
 
@@ -276,6 +277,10 @@ def get_sobol_indices(
         same runs (no extra model evaluations), see :func:`get_sobol_convergence`.
     outputs : sequence of str, optional
         Analyse only these outputs of the model (e.g. ``("rank",)``); default all of them.
+    convergence_resamples : int, optional
+        Bootstrap resamples of the convergence analyses (default ``num_resamples``). A check that
+        compares S1 and ST between sample sizes (:func:`summarise_convergence`) needs none: 0
+        skips them (the S1 and ST are the same numbers).
     """
     n = _check_n(n)
     design = sobol_design(factors, n, seed)
@@ -285,8 +290,10 @@ def get_sobol_indices(
     idx = analyse_sobol(factors, outputs, units, seed, num_resamples, conf_level)
     conv = None
     if convergence_steps:
-        conv = get_sobol_convergence(factors, outputs, n, units, seed, convergence_steps,
-                                     num_resamples=num_resamples, conf_level=conf_level)
+        conv = get_sobol_convergence(
+            factors, outputs, n, units, seed, convergence_steps,
+            num_resamples=num_resamples if convergence_resamples is None else convergence_resamples,
+            conf_level=conf_level)
     return SobolResult(idx, conv, n, int(seed), design.shape[0])
 
 

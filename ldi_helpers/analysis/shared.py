@@ -37,10 +37,101 @@ from pathlib import Path
 import numpy as np
 
 #: Bump when the content or meaning of a cache entry changes.
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 #: Environment variable naming a file to which every computation appends one line (tests).
 COUNT_ENV = "LDI_SHARED_COUNT_FILE"
+
+#: Environment variable: folder of the cross-run store of shared results (``off`` switches the
+#: store off). Default ``$XDG_CACHE_HOME/ldi-workbench/shared`` (``~/.cache/...``).
+STORE_ENV = "LDI_SHARED_CACHE"
+#: Entries kept in the store (the least recently used go first).
+STORE_KEEP = 24
+
+
+def store_dir() -> Path | None:
+    """The cross-run store of shared results, or None when switched off (``LDI_SHARED_CACHE=off``).
+
+    A run's shared stage looks there before computing and leaves its results there, so the next
+    run (a lone ``ldi report`` for another unit, say) on the same data, spec, sample settings and
+    code only reads them. Entries are keyed by the data's hashes, the spec, the sample settings,
+    and the source of the engine with the versions of the numerical libraries
+    (:func:`code_hash`): any change there is a different entry, never a stale one.
+    """
+    value = os.environ.get(STORE_ENV)
+    if value is not None and value.strip().lower() in ("", "off", "0", "no", "false"):
+        return None
+    if value:
+        return Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ldi-workbench" / "shared"
+
+
+_CODE_HASH: list[str] = []
+
+
+def code_hash() -> str:
+    """SHA-256 of the code behind the numbers: the method and analysis sources and the versions
+    of the numerical libraries."""
+    if not _CODE_HASH:
+        from importlib import metadata
+
+        h = hashlib.sha256()
+        pkg = Path(__file__).resolve().parent.parent
+        for sub in ("method", "analysis", "data"):
+            for p in sorted((pkg / sub).glob("*.py")):
+                h.update(f"{sub}/{p.name}".encode())
+                h.update(p.read_bytes())
+        for name in ("numpy", "pandas", "scipy", "SALib"):
+            try:
+                h.update(f"{name}={metadata.version(name)}".encode())
+            except metadata.PackageNotFoundError:
+                pass
+        _CODE_HASH.append(h.hexdigest())
+    return _CODE_HASH[0]
+
+
+def _store_path(path: Path) -> Path | None:
+    folder = store_dir()
+    return None if folder is None else folder / f"{code_hash()[:16]}-{path.name}"
+
+
+def _from_store(path: Path) -> bool:
+    """Copy ``path``'s entry from the store into the run's cache; True when it was there."""
+    import shutil
+
+    stored = _store_path(path)
+    if stored is None or not stored.is_file():
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        shutil.copyfile(stored, tmp)
+        os.replace(tmp, path)
+        os.utime(stored)  # recently used
+    except OSError:
+        return False
+    return _read(path) is not None
+
+
+def _to_store(path: Path) -> None:
+    """Keep a copy of the run's cache entry ``path`` in the store (best effort), pruning it."""
+    import shutil
+
+    stored = _store_path(path)
+    if stored is None:
+        return
+    try:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stored.with_name(f".{stored.name}.{os.getpid()}.{threading.get_ident()}")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, stored)
+        entries = sorted((p for p in stored.parent.glob("*.pkl")),
+                         key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[STORE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _note_computation(kind: str) -> None:
@@ -146,9 +237,12 @@ def compute(data, spec, n_samples: int, sobol_n: int, seed: int, *, sensitivity:
         pmodel = make_batch_model(data, pfactors, spec)
         punits = list(pmodel.areas)
         mc = run_monte_carlo(pmodel, pfactors, n_samples, seed, punits)
+        # the page's convergence check compares S1 and ST between sample sizes only: no
+        # bootstrap there (its confidence intervals are those of the full sample)
         sob = get_sobol_indices(pmodel, pfactors, sobol_n, seed, units=punits,
                                 num_resamples=int(sensitivity.get("bootstrap", 50)),
-                                convergence_steps=int(sensitivity.get("convergence_steps", 3)))
+                                convergence_steps=int(sensitivity.get("convergence_steps", 3)),
+                                convergence_resamples=0)
         page = (mc, sob)
         if not report:
             return None, page
@@ -262,6 +356,7 @@ class SharedStage:
         self.done = threading.Event()
         self.error: str | None = None
         self.seconds = 0.0
+        self.reused = 0  # entries taken from the cross-run store (:func:`store_dir`)
         self._thread: threading.Thread | None = None
 
     @property
@@ -302,24 +397,37 @@ class SharedStage:
                        task["n_samples"], task["sobol_n"], task["seed"])
                 path = report_path(self.cache_dir, self.data, spec, task["n_samples"],
                                    task["sobol_n"], task["seed"])
-                if path.is_file():
+                with_page = sens is not None and key == sens_key
+                spath = self._sens_path(spec, sens) if with_page else None
+                if (path.is_file() or _from_store(path)) and (
+                        spath is None or spath.is_file() or _from_store(spath)):
+                    self.reused += 1 + (spath is not None)
+                    if with_page:
+                        sens = None
                     continue
                 settings = None
-                if sens is not None and key == sens_key:
+                if with_page:
                     settings = {k: sens[k] for k in ("factors", "weight_spread", "bootstrap",
                                                      "convergence_steps") if k in sens}
                 entry, page = compute(self.data, spec, task["n_samples"], task["sobol_n"],
                                       task["seed"], sensitivity=settings)
                 _write(path, entry)
+                _to_store(path)
                 if page is not None:
-                    _write(self._sens_path(spec, sens), page)
+                    _write(spath, page)
+                    _to_store(spath)
                     sens = None  # done
             if sens is not None:
-                sensitivity_results(self.data, coerce_spec(dict(sens.get("spec") or {})),
-                                    sens["n_samples"], sens["sobol_n"], sens["seed"],
-                                    sens.get("factors", "all"), sens.get("weight_spread"),
-                                    sens.get("bootstrap", 50), sens.get("convergence_steps", 3),
-                                    cache_dir=self.cache_dir)
+                spec = coerce_spec(dict(sens.get("spec") or {}))
+                spath = self._sens_path(spec, sens)
+                if spath.is_file() or _from_store(spath):
+                    self.reused += 1
+                else:
+                    sensitivity_results(self.data, spec, sens["n_samples"], sens["sobol_n"],
+                                        sens["seed"], sens.get("factors", "all"),
+                                        sens.get("weight_spread"), sens.get("bootstrap", 50),
+                                        sens.get("convergence_steps", 3), cache_dir=self.cache_dir)
+                    _to_store(spath)
         except Exception as exc:  # noqa: BLE001 - the notebooks compute and report it themselves
             self.error = f"{type(exc).__name__}: {exc}"
         finally:

@@ -612,6 +612,23 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         # reads is computed here, in the background while the kernels start and the other
         # analysis notebooks run; the jobs that read it wait for it (analysis/shared.py).
         shared = shared_stage(jobs, data, staging / ".cache").start()
+        # the index page's rank map depends only on the data and the spec: drawn in the
+        # background once the shared stage is done, while the notebooks run
+        rank_map: dict = {}
+
+        def draw_rank_map() -> None:
+            from ..report.site import rank_table_and_map
+
+            shared.wait()
+            try:
+                rank_map["done"] = rank_table_and_map((params or {}).get("spec"), data_dir, data)
+            except Exception:  # noqa: BLE001 - write_index_page draws it (and says why not)
+                pass
+
+        import threading
+
+        map_thread = threading.Thread(target=draw_rank_map, name="ldi-rank-map", daemon=True)
+        map_thread.start()
 
         def one(job: Job) -> RunResult:
             if job.notebook in SHARED_READERS:
@@ -707,7 +724,8 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         }
         if shared.needed:
             manifest["shared_stage"] = {"seconds": round(shared.seconds, 2),
-                                        "error": shared.error}
+                                        "error": shared.error,
+                                        "reused_from_store": shared.reused}
         for j, r in zip(jobs, ordered):
             entry = {"notebook": NOTEBOOKS[j.notebook].filename, "output": j.stem,
                      "kind": j.kind, "title": j.title or NOTEBOOKS[j.notebook].title,
@@ -741,8 +759,10 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
             manifest["workbook"] = WORKBOOK
             manifest["workbook_scope"] = scope
         merged = merge_manifest(output_dir, manifest)
+        map_thread.join()
         write_index_page(staging / "index.html", merged,
-                         intervals=_intervals_from_jobs(merged["jobs"], data), data=data)
+                         intervals=_intervals_from_jobs(merged["jobs"], data), data=data,
+                         rank_map=rank_map.get("done"))
         dump_json(merged, staging / "manifest.json")
         _publish(staging, output_dir, last=("index.html", "manifest.json"))
         published = True

@@ -30,7 +30,9 @@ from ..errors import LDIError
 WARM_IMPORTS = ("numpy", "pandas", "scipy.stats", "matplotlib.pyplot", "seaborn", "IPython.display",
                 "ldi_helpers.data.load", "ldi_helpers.method.index", "ldi_helpers.report.briefing",
                 "ldi_helpers.report.display", "ldi_helpers.report.plots", "ldi_helpers.report.formatting",
-                "ldi_helpers.analysis.uncertainty", "ldi_helpers.analysis.sensitivity", "ldi_helpers.analysis.scenarios")
+                "ldi_helpers.analysis.uncertainty", "ldi_helpers.analysis.sensitivity", "ldi_helpers.analysis.scenarios",
+                "ldi_helpers.analysis.shared", "ldi_helpers.analysis.whatif", "ldi_helpers.report.local",
+                "ldi_helpers.data.provenance", "matplotlib_inline.backend_inline")
 
 #: Seconds allowed for a kernel to start and import :data:`WARM_IMPORTS`.
 START_TIMEOUT = 120
