@@ -649,39 +649,62 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         pool = ThreadPoolExecutor(max_workers=max(jobs_in_parallel, ex.slots if ex else 1))
         futures: dict = {}
         try:
+            # Pages are rendered while the other notebooks run, each as its notebook finishes,
+            # with the site header of a run in which every job succeeds; a page whose header
+            # turns out different (a job failed) is rendered again at the end, so each header
+            # links only pages that exist (this run's, and earlier runs' still in the folder).
+            earlier = _earlier_jobs(output_dir)
+
+            def site_of(ok) -> tuple:
+                site_jobs = [{"kind": j.kind, "ok": ok(j), "html": _html_path(j),
+                              "title": j.title or NOTEBOOKS[j.notebook].title,
+                              "parameters": j.parameters, "output": j.stem} for j in jobs]
+                site_jobs += [j for j in earlier
+                              if j["html"] not in {k["html"] for k in site_jobs}]
+                return site_pages(site_jobs, data)
+
+            hoped = site_of(lambda j: True)
+            rendered: dict[str, str] = {}   # stem -> header its page was rendered with
+
+            def render(job: Job, site: tuple) -> None:
+                page = _html_path(job)
+                nav = site_nav(page, site[0], site[1], data)
+                render_html(staging / "notebooks" / f"{job.stem}.ipynb", staging / page,
+                            job.title, heading=_heading(job, data), nav=nav, page=page)
+                rendered[job.stem] = nav
+
+            early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ldi-render")
+            early_futures = []
             futures = {pool.submit(one, job): job for job in order}
             bar = tqdm(total=len(jobs), desc="ldi run", unit="notebook", disable=not progress)
             failed = 0
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    results[job.stem] = fut.result()
-                except LDIError as exc:
-                    results[job.stem] = RunResult(job.stem, Path(), False, error=str(exc))
-                if not results[job.stem].ok:
-                    failed += 1
-                    bar.set_postfix(failed=failed)
-                bar.update(1)
-            bar.close()
-            if ex is not None:
-                ex.close()
-            # Render once every notebook has run, so each page's header links only pages that
-            # exist (this run's, and earlier runs' still in the folder).
-            site_jobs = [{"kind": j.kind, "ok": results[j.stem].ok, "html": _html_path(j),
-                          "title": j.title or NOTEBOOKS[j.notebook].title,
-                          "parameters": j.parameters, "output": j.stem} for j in jobs]
-            site_jobs += [j for j in _earlier_jobs(output_dir)
-                          if j["html"] not in {k["html"] for k in site_jobs}]
-            pages, regions = site_pages(site_jobs, data)
-
-            def render(job: Job) -> None:
-                page = _html_path(job)
-                render_html(staging / "notebooks" / f"{job.stem}.ipynb", staging / page,
-                            job.title, heading=_heading(job, data),
-                            nav=site_nav(page, pages, regions, data),
-                            page=page)
-
-            for fut in [pool.submit(render, j) for j in jobs if results[j.stem].ok]:
+            try:
+                for fut in as_completed(futures):
+                    job = futures[fut]
+                    try:
+                        results[job.stem] = fut.result()
+                    except LDIError as exc:
+                        results[job.stem] = RunResult(job.stem, Path(), False, error=str(exc))
+                    if not results[job.stem].ok:
+                        failed += 1
+                        bar.set_postfix(failed=failed)
+                    else:
+                        early_futures.append(early.submit(render, job, hoped))
+                    bar.update(1)
+                bar.close()
+                if ex is not None:
+                    ex.close()
+                for fut in early_futures:
+                    try:
+                        fut.result()
+                    except Exception:  # noqa: BLE001 - rendered again below, raising then
+                        pass
+            finally:
+                early.shutdown(wait=True, cancel_futures=True)
+            pages, regions = site_of(lambda j: results[j.stem].ok)
+            again = [j for j in jobs if results[j.stem].ok and rendered.get(j.stem) !=
+                     site_nav(_html_path(j), pages, regions, data)]
+            for fut in [pool.submit(render, j, (pages, regions)) for j in again]:
                 fut.result()
             write_glossary_page(staging / GLOSSARY_PAGE,
                                 nav=site_nav(GLOSSARY_PAGE, pages, regions, data), data=data)
