@@ -54,6 +54,7 @@ def kernel_baseline(imports=WARM_IMPORTS) -> None:
             importlib.import_module(name)
         except ImportError:  # an optional module: the notebook will import what it needs
             pass
+    _prewarm_figures()
     _BASELINE.clear()
     _BASELINE.update(environ=dict(os.environ), path=list(sys.path),
                      filters=list(warnings.filters))
@@ -66,6 +67,27 @@ def kernel_baseline(imports=WARM_IMPORTS) -> None:
 
         _BASELINE["np_print"] = np.get_printoptions()
         _BASELINE["np_err"] = np.geterr()
+
+
+def _prewarm_figures() -> None:
+    """Draw one small throw-away chart: fonts, glyph caches and the default colour map are
+    loaded while the kernel starts, not in the first briefing's first chart."""
+    if "matplotlib.pyplot" not in sys.modules:
+        return
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    try:
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.set_title("Ab 1")
+        ax.text(0.5, 0.5, "Ab 1", fontweight="bold")
+        fig.colorbar(matplotlib.cm.ScalarMappable(cmap="viridis"), ax=ax)
+        fig.savefig(io.BytesIO(), format="png", dpi=100)
+        plt.close(fig)
+    except Exception:  # noqa: BLE001 - only a warm-up
+        pass
 
 
 def kernel_reset(cwd: str) -> None:
