@@ -135,6 +135,7 @@ def kernel_reset(cwd: str) -> None:
 
 def _engine():
     """papermill's nbclient engine, driving a kernel that outlives the notebook."""
+    from nbclient.util import run_sync
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine
     import logging
@@ -142,16 +143,44 @@ def _engine():
     logger = logging.getLogger("ldi_helpers.run.warm.nbclient")
     logger.setLevel(logging.CRITICAL)  # failures are reported once, by the run
 
+    class WarmClient(PapermillNotebookClient):
+        """papermill's client that first puts the kernel back to a fresh state
+        (:func:`kernel_reset`) over its own connection: one connection per notebook, not two."""
+
+        reset_code: str | None = None
+
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            if self.reset_code:
+                try:
+                    reply = await kc.execute_interactive(
+                        self.reset_code, silent=True, store_history=False, timeout=60,
+                        output_hook=lambda msg: None)
+                except (TimeoutError, RuntimeError) as exc:
+                    raise LDIError(f"a warm kernel failed to reset between notebooks ({exc}); "
+                                   "run with --executor process") from None
+                c = reply["content"]
+                if c.get("status") != "ok":
+                    raise LDIError(f"a warm kernel failed to reset between notebooks "
+                                   f"({c.get('ename')}: {c.get('evalue')}); run with "
+                                   "--executor process")
+            return kc
+
+        # papermill calls the blocking form, which nbclient binds to its own coroutine
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
     class WarmEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, km=None, holder=None,
-                                     execution_timeout=None, start_timeout=60, **kwargs):
+                                     execution_timeout=None, start_timeout=60, reset_code=None,
+                                     **kwargs):
             holder["nb_man"] = nb_man
-            client = PapermillNotebookClient(nb_man, km=km, timeout=execution_timeout,
+            client = WarmClient(nb_man, km=km, timeout=execution_timeout,
                                              startup_timeout=start_timeout,
                                              kernel_name=kernel_name, log=logger,
                                              log_output=False, stdout_file=None,
                                              stderr_file=None)
+            client.reset_code = reset_code
             try:
                 return client.execute()
             finally:
@@ -285,11 +314,11 @@ class WarmKernel:
         healthy = True
         holder: dict = {}
         try:
-            self._run(f"import ldi_helpers.run.warm as _w; _w.kernel_reset({str(source.parent)!r})",
-                      60, "reset between notebooks")
+            reset = f"import ldi_helpers.run.warm as _w; _w.kernel_reset({str(source.parent)!r})"
             nb = _engine().execute_notebook(
                 nb, self.kernel_name, output_path=None, progress_bar=False, log_output=False,
-                km=self.km, holder=holder, execution_timeout=timeout, start_timeout=60)
+                km=self.km, holder=holder, execution_timeout=timeout, start_timeout=60,
+                reset_code=reset)
             self.runs += 1
             raise_for_execution_errors(nb, str(output))
             write_ipynb(nb, str(output))
