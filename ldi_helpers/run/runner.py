@@ -606,7 +606,8 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         # --- issue 12 hook: warm kernels, one process per notebook, or Dask ---
         from .executors import make_executor
 
-        ex = make_executor(executor, jobs_in_parallel, env, scheduler) if jobs else None
+        ex = (make_executor(executor, jobs_in_parallel, env, scheduler,
+                            notebooks={j.notebook for j in jobs}) if jobs else None)
         # --- end hook ---
         # Shared work once per run: the uncertainty every briefing (and the sensitivity page)
         # reads is computed here, in the background while the kernels start and the other

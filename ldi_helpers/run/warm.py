@@ -34,6 +34,23 @@ WARM_IMPORTS = ("numpy", "pandas", "scipy.stats", "matplotlib.pyplot", "seaborn"
                 "ldi_helpers.analysis.shared", "ldi_helpers.analysis.whatif", "ldi_helpers.report.local",
                 "ldi_helpers.data.provenance", "matplotlib_inline.backend_inline")
 
+#: What a kernel of a run of regional briefings only imports when it starts: the briefing does
+#: not need seaborn, SALib or scipy.stats (1.1 s of a kernel's start, on the critical path of a
+#: lone ``ldi report``).
+REPORT_IMPORTS = ("numpy", "pandas", "matplotlib.pyplot", "IPython.display", "ldi_helpers.data.load",
+                  "ldi_helpers.method.index", "ldi_helpers.report.briefing", "ldi_helpers.report.display",
+                  "ldi_helpers.report.plots", "ldi_helpers.report.formatting",
+                  "ldi_helpers.analysis.uncertainty", "ldi_helpers.analysis.scenarios",
+                  "ldi_helpers.analysis.shared", "ldi_helpers.analysis.whatif", "ldi_helpers.report.local",
+                  "ldi_helpers.data.provenance", "matplotlib_inline.backend_inline")
+
+
+def imports_for(notebooks) -> tuple[str, ...]:
+    """The modules a pool's kernels import at start for a run of these notebooks (by name)."""
+    names = set(notebooks)
+    return REPORT_IMPORTS if names and names <= {"regional_report"} else WARM_IMPORTS
+
+
 #: Seconds allowed for a kernel to start and import :data:`WARM_IMPORTS`.
 START_TIMEOUT = 120
 
@@ -201,9 +218,10 @@ class WarmKernel:
         Jupyter kernel to start.
     """
 
-    def __init__(self, env: dict, kernel_name: str = "python3"):
+    def __init__(self, env: dict, kernel_name: str = "python3", imports=None):
         self.env = env
         self.kernel_name = kernel_name
+        self.imports = tuple(imports) if imports is not None else WARM_IMPORTS
         self.km = None
         self.runs = 0
 
@@ -221,7 +239,7 @@ class WarmKernel:
         run_sync(km.start_kernel)(env=self.env, cwd=cwd or os.getcwd(),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.km = km
-        self._run("import ldi_helpers.run.warm as _w; _w.kernel_baseline(); del _w",
+        self._run(f"import ldi_helpers.run.warm as _w; _w.kernel_baseline({self.imports!r}); del _w",
                   START_TIMEOUT, "start")
 
     @property
@@ -388,6 +406,9 @@ class WarmPool:
         Extra environment variables for the kernels (e.g. ``LDI_CACHE_DIR``).
     kernel_name : str
         Jupyter kernel to start.
+    imports : sequence of str, optional
+        Modules each kernel imports when it starts (default :data:`WARM_IMPORTS`; see
+        :func:`imports_for`).
 
     Notes
     -----
@@ -396,7 +417,8 @@ class WarmPool:
     :meth:`stop` ends every kernel at once (used on SIGINT/SIGTERM); no kernel starts after it.
     """
 
-    def __init__(self, size: int, env: dict | None = None, kernel_name: str = "python3"):
+    def __init__(self, size: int, env: dict | None = None, kernel_name: str = "python3",
+                 imports=None):
         if size < 1:
             raise LDIError(f"a warm pool needs at least 1 kernel, got {size}; pass --jobs 1 or "
                            "more")
@@ -404,6 +426,7 @@ class WarmPool:
         full.pop("MPLBACKEND", None)  # the kernel's inline backend stores the figures
         self.env = full
         self.kernel_name = kernel_name
+        self.imports = imports
         self.size = size
         self._idle: queue.Queue = queue.Queue()
         self._all: set[WarmKernel] = set()
@@ -419,7 +442,7 @@ class WarmPool:
         with self._lock:
             if self._stopping.is_set():
                 raise LDIError("the run was stopped; no kernel is started")
-            k = WarmKernel(self.env, self.kernel_name)
+            k = WarmKernel(self.env, self.kernel_name, self.imports)
             self._all.add(k)
         try:
             k.start()
