@@ -143,3 +143,37 @@ def test_the_store_keeps_shared_results_across_runs(data, tmp_path, monkeypatch)
     assert len(count.read_text().splitlines()) == 2
     monkeypatch.setenv(shared.STORE_ENV, "off")
     assert shared.store_dir() is None
+
+
+def test_a_dask_worker_elsewhere_reads_the_shared_results_it_is_sent(data, tmp_path, monkeypatch):
+    """A worker on another machine (the run's cache folder does not exist there) gets the
+    shared results with the task and only reads them."""
+    import nbformat
+
+    from ldi_helpers.report.briefing import build_briefing
+    from ldi_helpers.run import distributed
+    from ldi_helpers.run.notebooks import NOTEBOOKS
+
+    count = tmp_path / "count.txt"
+    monkeypatch.setenv(shared.COUNT_ENV, str(count))
+    cache = tmp_path / "here" / "cache"
+    stage = shared.SharedStage(data, cache, [{"spec": {}, "n_samples": 64, "sobol_n": 16,
+                                              "seed": 7}]).start()
+    assert stage.wait(300) and stage.error is None
+    files = {p.name: p.read_bytes() for p in cache.glob("*.pkl")}
+    src = NOTEBOOKS["regional_report"].path
+    env = {"LDI_CACHE_DIR": str(tmp_path / "elsewhere" / "cache"),
+           "LDI_DATA_DIR": str(data.data_dir)}
+    try:
+        out = distributed.run_on_worker(str(src), src.read_text(encoding="utf-8"),
+                                        {"area": "Wales", "n_samples": 64, "sobol_n": 16,
+                                         "seed": 7}, env, 600, shared_files=files)
+    finally:
+        if distributed._WORKER_POOL is not None:
+            distributed._WORKER_POOL.close()
+            distributed._WORKER_POOL = None
+    assert out["result"]["ok"], out["result"]["error"]
+    assert len(count.read_text().splitlines()) == 1      # the stage's; the worker only read
+    nb = nbformat.reads(out["notebook"].decode(), as_version=4)
+    b = build_briefing(data, "Wales", n_samples=64, sobol_n=16, seed=7)
+    assert b.interval_phrase() in nbformat.writes(nb)
