@@ -167,21 +167,45 @@ def _engine():
         reset_code: str | None = None
 
         async def async_start_new_kernel_client(self):
-            kc = await super().async_start_new_kernel_client()
-            if self.reset_code:
+            from nbclient.util import ensure_async, run_hook
+
+            if not self.reset_code:
+                return await super().async_start_new_kernel_client()
+            # nbclient's steps, with the reset standing in for jupyter_client's wait_for_ready
+            # (which waits 0.2 s on IOPub after every kernel-info reply: 0.2 s per notebook).
+            # The reset's reply and its IOPub messages prove the kernel answers on both
+            # channels; if they do not come within a few seconds, wait_for_ready as usual and
+            # reset again (the reset is idempotent).
+            try:
+                self.kc = self.km.client()
+                await ensure_async(self.kc.start_channels())
                 try:
-                    reply = await kc.execute_interactive(
-                        self.reset_code, silent=True, store_history=False, timeout=60,
-                        output_hook=lambda msg: None)
-                except (TimeoutError, RuntimeError) as exc:
-                    raise LDIError(f"a warm kernel failed to reset between notebooks ({exc}); "
-                                   "run with --executor process") from None
-                c = reply["content"]
-                if c.get("status") != "ok":
-                    raise LDIError(f"a warm kernel failed to reset between notebooks "
-                                   f"({c.get('ename')}: {c.get('evalue')}); run with "
-                                   "--executor process")
-            return kc
+                    reply = await self._reset(timeout=5)
+                except TimeoutError:
+                    await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+                    reply = await self._reset(timeout=60)
+            except LDIError:
+                raise
+            except Exception:
+                await self._async_cleanup_kernel()
+                raise
+            c = reply["content"]
+            if c.get("status") != "ok":
+                raise LDIError(f"a warm kernel failed to reset between notebooks "
+                               f"({c.get('ename')}: {c.get('evalue')}); run with "
+                               "--executor process")
+            self.kc.allow_stdin = False
+            await run_hook(self.on_notebook_start, notebook=self.nb)
+            return self.kc
+
+        async def _reset(self, timeout: float):
+            try:
+                return await self.kc.execute_interactive(
+                    self.reset_code, silent=True, store_history=False, timeout=timeout,
+                    output_hook=lambda msg: None)
+            except RuntimeError as exc:
+                raise LDIError(f"a warm kernel failed to reset between notebooks ({exc}); "
+                               "run with --executor process") from None
 
         # papermill calls the blocking form, which nbclient binds to its own coroutine
         start_new_kernel_client = run_sync(async_start_new_kernel_client)
