@@ -6,6 +6,7 @@ thing at a time and check the error names it.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ import pytest
 from ldi_helpers.data.components import COMPONENTS
 from ldi_helpers.data.geography import REGIONS
 from ldi_helpers.data.load import TABLES
+
+# Tests compute what they check: no shared results from earlier runs (the cross-run store of
+# ldi_helpers.analysis.shared; tests of the store point it at a temporary folder).
+os.environ["LDI_SHARED_CACHE"] = "off"
 
 #: edition.yaml of the tiny LDI-like edition.
 TINY_EDITION_YAML = (

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy import stats
 
 from ..errors import LDIError
 
@@ -256,6 +255,8 @@ class WeightsFactor(Factor):
             # Quantiles in the open interval so that u = 0 or 1 stays finite; zero-weight entries
             # (alpha = 0) stay at zero.
             uu = np.clip(u, 1e-12, 1.0 - 1e-12)
+            from scipy import stats  # here: importing scipy.stats costs every user 0.7 s
+
             w = np.zeros_like(uu)
             pos = alpha > 0
             w[:, pos] = stats.gamma.ppf(uu[:, pos], alpha[pos])

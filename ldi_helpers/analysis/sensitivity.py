@@ -291,6 +291,8 @@ def get_sobol_indices(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     convergence_steps: int = 0,
+    outputs: Sequence[str] | None = None,
+    convergence_resamples: int | None = None,
 ) -> SobolResult:
     """Design, evaluate once (all units at once) and analyse: first and total Sobol' indices.
 
@@ -311,15 +313,25 @@ def get_sobol_indices(
     convergence_steps : int
         If > 0, also analyse the nested designs of size ``n / 2**k``, ``k = 1..steps``, from the
         same runs (no extra model evaluations), see :func:`get_sobol_convergence`.
+    outputs : sequence of str, optional
+        Analyse only these outputs of the model (e.g. ``("rank",)``); default all of them.
+    convergence_resamples : int, optional
+        Bootstrap resamples of the convergence analyses (default ``num_resamples``). A check that
+        compares S1 and ST between sample sizes (:func:`summarise_convergence`) needs none: 0
+        skips them (the S1 and ST are the same numbers).
     """
     n = _check_n(n)
     design = sobol_design(factors, n, seed)
-    outputs = {k: np.asarray(v) for k, v in model(factors.decode(design)).items()}
+    keep = outputs
+    outputs = {k: np.asarray(v) for k, v in model(factors.decode(design)).items()
+               if keep is None or k in keep}
     idx = analyse_sobol(factors, outputs, units, seed, num_resamples, conf_level)
     conv = None
     if convergence_steps:
-        conv = get_sobol_convergence(factors, outputs, n, units, seed, convergence_steps,
-                                     num_resamples=num_resamples, conf_level=conf_level)
+        conv = get_sobol_convergence(
+            factors, outputs, n, units, seed, convergence_steps,
+            num_resamples=num_resamples if convergence_resamples is None else convergence_resamples,
+            conf_level=conf_level)
     return SobolResult(idx, conv, n, int(seed), design.shape[0])
 
 

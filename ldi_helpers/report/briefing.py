@@ -325,26 +325,15 @@ def indicator_sources(data, result: IndexResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _cache_key(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int) -> str:
-    import hashlib
-    import json
-
-    from ..data.load import data_fingerprint
-
-    blob = json.dumps({"data": data_fingerprint(data.data_dir), "spec": spec.to_dict(),
-                       "n": n_samples, "sobol_n": sobol_n, "seed": seed, "v": 3},
-                      sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
-
-
 def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed: int,
                      cache_dir=None, cached_only: bool = False) -> dict | None:
     """Monte Carlo rank intervals and Sobol indices of every region's rank (all regions at once).
 
     The result depends only on the data, the spec, the sample sizes and the seed, and is the same
-    for every region, so when ``$LDI_CACHE_DIR`` is set (``ldi run`` sets it to a folder private
-    to the run) it is computed once and reused by the run's other regional reports. Cached and
-    recomputed results are identical.
+    for every region: ``ldi run`` computes it once per run before its reports start (the shared
+    stage, :mod:`ldi_helpers.analysis.shared`) into ``$LDI_CACHE_DIR``, and every report reads it.
+    Without a cache entry it is computed here (and cached when there is a cache folder). Cached
+    and recomputed results are identical.
 
     Parameters
     ----------
@@ -357,52 +346,14 @@ def rank_uncertainty(data, spec: MethodSpec, n_samples: int, sobol_n: int, seed:
     -------
     dict or None
         ``intervals`` (DataFrame indexed by ITL1 code: nominal_rank, median_rank, rank_lo,
-        rank_hi, ...), ``sobol`` (tidy indices, or None), ``labels`` (factor -> label),
-        ``ranks`` (the Monte Carlo national ranks, samples x ``units``, or None) and ``units``
-        (the units ranked under ``spec``: a unit the screen drops is left out).
+        rank_hi, ...), ``sobol`` (tidy indices of the ranks, or None), ``labels`` (factor ->
+        label), ``ranks`` (the Monte Carlo national ranks, samples x ``units``, or None) and
+        ``units`` (the units ranked under ``spec``: a unit the screen drops is left out).
     """
-    import os
-    import pickle
-    from pathlib import Path
+    from ..analysis.shared import report_uncertainty
 
-    cache_dir = cache_dir or os.environ.get("LDI_CACHE_DIR")
-    path = None
-    if cache_dir:
-        path = Path(cache_dir) / f"uncertainty-{_cache_key(data, spec, n_samples, sobol_n, seed)}.pkl"
-        if path.is_file():
-            with path.open("rb") as fh:
-                return pickle.load(fh)  # noqa: S301 - written by this run, in its own folder
-    if cached_only:
-        return None
-    from ..analysis.factors import default_factors
-    from ..analysis.uncertainty import make_batch_model, run_monte_carlo
-
-    from ..method.index import build_index
-
-    ranked = build_index(data, spec).ranks.dropna()
-    units = [c for c in data.area_codes if c in ranked.index]
-    factors = default_factors(data, spec)
-    model = make_batch_model(data, factors, spec, units=units)
-    out: dict = {"intervals": None, "sobol": None, "ranks": None, "units": units,
-                 "labels": {f.name: f.label for f in factors}}
-    if n_samples:
-        mc = run_monte_carlo(model, factors, n_samples, seed, units)
-        out["intervals"] = mc.intervals()
-        out["ranks"] = mc.ranks.astype(np.float32)  # whole or half ranks: exact in float32
-    if sobol_n:
-        from ..analysis.sensitivity import get_sobol_indices
-
-        sob = get_sobol_indices(model, factors, sobol_n, seed, units,
-                                num_resamples=50)
-        out["sobol"] = sob.indices
-        out["sobol_runs"] = sob.n_runs
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        with tmp.open("wb") as fh:
-            pickle.dump(out, fh)
-        os.replace(tmp, path)
-    return out
+    return report_uncertainty(data, spec, n_samples, sobol_n, seed, cache_dir=cache_dir,
+                              cached_only=cached_only)
 
 
 def _whole_number(name: str, value) -> int:

@@ -189,10 +189,57 @@ def figure_alt(fig) -> str:
 
 
 def figure_png(fig, dpi: int = 100) -> bytes:
-    """A figure as PNG bytes (tight bounding box, no software stamp)."""
+    """A figure as PNG bytes (tight bounding box, no software stamp).
+
+    The same picture as ``savefig(bbox_inches="tight")``, drawn once instead of twice: that
+    call draws the whole figure to find the bounding box of its artists, then draws it again
+    into the box; here the figure is drawn once and the box (padded by
+    ``savefig.pad_inches``) cut out of it. A figure with artists outside its own area (which
+    only a larger canvas can show) goes through ``savefig`` as before.
+    """
+    png = _tight_png_one_draw(fig, dpi)
+    if png is not None:
+        return png
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     return buf.getvalue()
+
+
+def _tight_png_one_draw(fig, dpi: int) -> bytes | None:
+    """:func:`figure_png` from one Agg draw, or None when that cannot give the same picture."""
+    import matplotlib
+    import matplotlib.image as mimg
+    import numpy as np
+
+    canvas = fig.canvas
+    if not (hasattr(canvas, "buffer_rgba") and hasattr(canvas, "get_renderer")):
+        return None
+    old_dpi = fig.dpi
+    try:
+        fig.dpi = dpi
+        canvas.draw()
+        tight = fig.get_tightbbox(canvas.get_renderer())          # inches
+        width, height = fig.get_size_inches()
+        if tight.x0 < 0 or tight.y0 < 0 or tight.x1 > width or tight.y1 > height:
+            return None                                             # artists outside the figure
+        box = tight.padded(matplotlib.rcParams["savefig.pad_inches"])
+        img = np.asarray(canvas.buffer_rgba())
+        h, w = img.shape[:2]
+        x0, x1 = int(round(box.x0 * dpi)), int(round(box.x1 * dpi))
+        y0, y1 = int(round(h - box.y1 * dpi)), int(round(h - box.y0 * dpi))
+        # the padding beyond the figure's edge is background, as savefig draws it
+        face = matplotlib.colors.to_rgba(fig.get_facecolor())
+        out = np.empty((y1 - y0, x1 - x0, 4), np.uint8)
+        out[:] = np.round(np.asarray(face) * 255).astype(np.uint8)
+        sy0, sy1, sx0, sx1 = max(y0, 0), min(y1, h), max(x0, 0), min(x1, w)
+        out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = img[sy0:sy1, sx0:sx1]
+        buf = io.BytesIO()
+        mimg.imsave(buf, out, format="png", dpi=dpi, metadata={"Software": None})
+        return buf.getvalue()
+    except Exception:  # noqa: BLE001 - any backend oddity: savefig does it the usual way
+        return None
+    finally:
+        fig.dpi = old_dpi
 
 
 def show_figure(fig, alt: str | None = None) -> None:

@@ -301,6 +301,26 @@ def local_briefing(data, result, code: str, unc: dict | None, spec=None,
 # A region's districts, for the LDI regional briefing
 # ---------------------------------------------------------------------------------------------
 
+_DISTRICT_INDEX: dict = {}
+
+
+def _district_index(folder: Path):
+    """The district edition and its default index, loaded once per process while its files are
+    unchanged (a warm kernel briefs region after region from the same edition; nothing here is
+    handed out for a notebook to change: the section copies what it shows)."""
+    from ..data.load import load_data
+    from ..method.index import build_index
+
+    stamp = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                  for p in sorted(folder.iterdir()) if p.is_file())
+    key = (str(folder.resolve()), stamp)
+    if key not in _DISTRICT_INDEX:
+        lad = load_data(folder)
+        _DISTRICT_INDEX.clear()
+        _DISTRICT_INDEX[key] = (lad, build_index(lad))
+    return _DISTRICT_INDEX[key]
+
+
 def district_section(data, code: str, top: int = 3) -> dict | None:
     """The districts of one ITL1 region, from the district edition beside the LDI data.
 
@@ -321,14 +341,10 @@ def district_section(data, code: str, top: int = 3) -> dict | None:
         by code), ``tiles`` (areas rows of the region), ``coverage`` (sentence), ``edition``;
         None when there is no district edition or no district of the region is ranked.
     """
-    from ..data.load import load_data
-    from ..method.index import build_index
-
     folder = Path(data.data_dir) / DISTRICT_EDITION
     if not (folder / "areas.csv").is_file():
         return None
-    lad = load_data(folder)
-    res = build_index(lad)
+    lad, res = _district_index(folder)
     a = lad.areas.set_index("area_code")
     members = [c for c in lad.area_codes if str(a.at[c, "itl1_code"]) == code]
     ranks = res.ranks.dropna()

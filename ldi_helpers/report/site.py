@@ -26,7 +26,7 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _rank_table_and_map(spec_overrides: dict | None = None, data_dir=None,
+def rank_table_and_map(spec_overrides: dict | None = None, data_dir=None,
                         data=None) -> tuple[dict, str]:
     """Ranks under the run's spec (unit code -> rank) and a base64 tile map of them ("" when
     the edition has no tile positions)."""
@@ -65,7 +65,8 @@ def _rank_table_and_map(spec_overrides: dict | None = None, data_dir=None,
     return ranks.to_dict(), img
 
 
-def write_index_page(path: Path, manifest: dict, intervals=None, data=None) -> Path:
+def write_index_page(path: Path, manifest: dict, intervals=None, data=None,
+                     rank_map: tuple | None = None) -> Path:
     """Write the run's index page: tile map of ranks, table of units, links, failures.
 
     Parameters
@@ -79,6 +80,9 @@ def write_index_page(path: Path, manifest: dict, intervals=None, data=None) -> P
     data : LDIData, optional
         The run's edition (default: loaded from ``manifest["data_dir"]``): the units, their
         order and names, and the words the page uses.
+    rank_map : tuple, optional
+        ``(ranks, image)`` of :func:`rank_table_and_map` for the run's spec, when the run drew
+        it already (in the background while its notebooks ran); drawn here otherwise.
 
     Every piece of text from data or parameters is HTML-escaped. When the folder holds the
     outputs of several runs (``manifest["runs"]``), each link says which run produced it.
@@ -99,8 +103,8 @@ def write_index_page(path: Path, manifest: dict, intervals=None, data=None) -> P
     w = unit_words(data)
     ldi = data.has_ldi_tables
     try:
-        ranks, img = _rank_table_and_map((manifest.get("params") or {}).get("spec"),
-                                         manifest.get("data_dir"), data)
+        ranks, img = rank_map if rank_map is not None else rank_table_and_map(
+            (manifest.get("params") or {}).get("spec"), manifest.get("data_dir"), data)
         rank_note = ""
     except Exception as exc:  # noqa: BLE001 - the page must still link what did run
         ranks, img = {}, ""

@@ -12,6 +12,11 @@ import signal
 import sys
 from pathlib import Path
 
+# jsonschema (imported by nbformat) compiles an RFC 3987 grammar when it is imported, to check
+# "iri" formats: 1.3 s of every `ldi` start, for a format that no schema validated in this
+# process uses (nbformat's notebook schemas have none). Leave that optional checker out.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
 from ..errors import Interrupted, LDIError
 from ..data.load import REPO_ROOT
 

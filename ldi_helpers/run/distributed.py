@@ -47,7 +47,7 @@ def _worker_pool(env: dict, size: int):
 
 
 def run_on_worker(source_path: str, notebook_text: str, parameters: dict, env: dict,
-                  timeout: int) -> dict:
+                  timeout: int, shared_files: dict | None = None) -> dict:
     """Execute one notebook on a Dask worker (the task function).
 
     Parameters
@@ -62,6 +62,9 @@ def run_on_worker(source_path: str, notebook_text: str, parameters: dict, env: d
         ``LDI_CACHE_DIR`` and ``LDI_DATA_DIR`` of the run.
     timeout : int
         Seconds allowed per cell.
+    shared_files : dict, optional
+        The run's shared stage results (cache file name -> bytes), written into the worker's
+        cache when the run's cache folder is not on this machine, so the notebook only reads them.
 
     Returns
     -------
@@ -85,6 +88,13 @@ def run_on_worker(source_path: str, notebook_text: str, parameters: dict, env: d
     local_cache = bool(cache) and not Path(cache).parent.is_dir()
     if local_cache:
         env["LDI_CACHE_DIR"] = str(base / "cache" / hashlib.sha256(cache.encode()).hexdigest()[:16])
+        here = Path(env["LDI_CACHE_DIR"])
+        for name, blob in (shared_files or {}).items():
+            if not (here / name).is_file():
+                here.mkdir(parents=True, exist_ok=True)
+                tmp = here / f".{name}.{os.getpid()}"
+                tmp.write_bytes(blob)
+                os.replace(tmp, here / name)
     try:
         from distributed import get_worker
 
@@ -99,7 +109,8 @@ def run_on_worker(source_path: str, notebook_text: str, parameters: dict, env: d
     out.unlink(missing_ok=True)
     if local_cache and Path(env["LDI_CACHE_DIR"]).is_dir():
         payload["cache"] = {p.name: p.read_bytes()
-                            for p in Path(env["LDI_CACHE_DIR"]).glob("uncertainty-*.pkl")}
+                            for p in Path(env["LDI_CACHE_DIR"]).glob("uncertainty-*.pkl")
+                            if p.name not in (shared_files or {})}
     return payload
 
 
@@ -147,11 +158,26 @@ class DaskExecutor:
             raise LDIError(f"the Dask scheduler at {address} has no workers; start some with "
                            f"`dask worker {address}`")
         self.slots = threads
+        self._shared = None
+        self._shared_names: tuple = ()
+
+    def _shared_files(self):
+        """The run's shared stage results, sent to the cluster once (a scattered future)."""
+        cache = self.env.get("LDI_CACHE_DIR")
+        files = sorted(Path(cache).glob("*.pkl")) if cache and Path(cache).is_dir() else []
+        names = tuple(p.name for p in files)
+        with self._lock:
+            if names != self._shared_names:
+                blobs = {p.name: p.read_bytes() for p in files}
+                self._shared = (self.client.scatter([blobs], broadcast=True, hash=False)[0]
+                                if blobs else None)
+                self._shared_names = names
+            return self._shared
 
     def _submit(self, source: Path, text: str, parameters: dict, timeout: int):
         fut = self.client.submit(run_on_worker, str(source), text, parameters, self.env,
-                                 timeout, pure=False, key=f"ldi-{Path(source).stem}-"
-                                 f"{os.urandom(6).hex()}")
+                                 timeout, self._shared_files(), pure=False,
+                                 key=f"ldi-{Path(source).stem}-{os.urandom(6).hex()}")
         with self._lock:
             self._futures.add(fut)
         return fut

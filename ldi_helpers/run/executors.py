@@ -42,11 +42,11 @@ class ProcessExecutor:
 class WarmExecutor:
     """A :class:`~ldi_helpers.run.warm.WarmPool` of ``slots`` kernels."""
 
-    def __init__(self, slots: int, env: dict):
+    def __init__(self, slots: int, env: dict, imports=None):
         from .warm import WarmPool
 
         self.slots = slots
-        self.pool = WarmPool(slots, env)
+        self.pool = WarmPool(slots, env, imports=imports)
 
     def execute(self, source: Path, output: Path, parameters: dict | None = None):
         """Execute one notebook in a warm kernel."""
@@ -63,7 +63,8 @@ class WarmExecutor:
         self.pool.close()
 
 
-def make_executor(kind: str | None, slots: int, env: dict, scheduler: str | None = None):
+def make_executor(kind: str | None, slots: int, env: dict, scheduler: str | None = None,
+                  notebooks=()):
     """The executor for a run.
 
     Parameters
@@ -76,6 +77,9 @@ def make_executor(kind: str | None, slots: int, env: dict, scheduler: str | None
         Extra environment variables for the notebooks (``LDI_CACHE_DIR``, ``LDI_DATA_DIR``).
     scheduler : str, optional
         ``local`` or a Dask scheduler address: run the jobs on a Dask cluster.
+    notebooks : iterable of str
+        Names of the run's notebooks: warm kernels import what they need when they start
+        (:func:`ldi_helpers.run.warm.imports_for`).
     """
     if scheduler:
         from .distributed import DaskExecutor
@@ -83,7 +87,9 @@ def make_executor(kind: str | None, slots: int, env: dict, scheduler: str | None
         return DaskExecutor(scheduler, env, local_workers=slots)
     kind = kind or DEFAULT_EXECUTOR
     if kind == "warm":
-        return WarmExecutor(slots, env)
+        from .warm import imports_for
+
+        return WarmExecutor(slots, env, imports_for(notebooks))
     if kind == "process":
         return ProcessExecutor(slots, env)
     raise LDIError(f"unknown executor {kind!r}; use --executor warm or --executor process")

@@ -399,6 +399,28 @@ def _set_heading(nb, heading: str) -> None:
             return
 
 
+_EXPORTERS = threading.local()
+
+
+def _reader_exporter():
+    """The reader-facing HTML exporter of this thread, made once (its templates compiled once:
+    a run renders hundreds of pages)."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                                exclude_output_prompt=True, template_name="ldi_reader",
+                                extra_template_basedirs=[str(TEMPLATE_DIR)])
+        # Cells tagged "remove-cell" (plain-text copies that nbval regression-checks) are for
+        # tests, not readers.
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True)
+        _EXPORTERS.html = exporter
+    return exporter
+
+
 def render_html(executed: Path, html_path: Path, title: str | None = None,
                 heading: str | None = None, nav: str = "", page: str | None = None) -> Path:
     """Render an executed notebook to reader-facing HTML: no code, no prompts, no stderr.
@@ -424,8 +446,6 @@ def render_html(executed: Path, html_path: Path, title: str | None = None,
         HTML file's folder name and file name.
     """
     from html import escape
-
-    from nbconvert import HTMLExporter
 
     from ..report.site import READER_CSS, link_glossary_terms
 
@@ -456,15 +476,7 @@ def render_html(executed: Path, html_path: Path, title: str | None = None,
         _set_heading(nb, heading)
     if title:
         nb.metadata["title"] = title
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, template_name="ldi_reader",
-                            extra_template_basedirs=[str(TEMPLATE_DIR)])
-    # Cells tagged "remove-cell" (plain-text copies that nbval regression-checks) are for tests,
-    # not readers.
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True)
+    exporter = _reader_exporter()
     body, _ = exporter.from_notebook_node(
         nb, resources={"ldi_css": READER_CSS, "ldi_nav": nav, "ldi_nav_bottom": ""})
     html_path.parent.mkdir(parents=True, exist_ok=True)

@@ -160,16 +160,51 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _cached_intervals(cache_dir: Path, params: dict, data):
-    """Rank intervals the run's regional reports computed (default report settings), if any."""
+def _cached_intervals(cache_dir: Path, params: dict, data, job: Job | None = None):
+    """Rank intervals the run's shared stage computed for a report job's settings (its
+    parameters over the notebook's defaults; default report settings without ``job``), if any."""
     from ..report.briefing import rank_uncertainty
     from ..method.spec import coerce_spec
 
-    d = notebook_parameters(NOTEBOOKS["regional_report"].path)
-    found = rank_uncertainty(data, coerce_spec(params.get("spec") or {}),
-                             d["n_samples"], d["sobol_n"], d["seed"], cache_dir=cache_dir,
-                             cached_only=True)
+    d = dict(notebook_parameters(NOTEBOOKS["regional_report"].path),
+             **(job.parameters if job is not None else {}))
+    spec = d.get("spec_overrides") if job is not None else params.get("spec")
+    try:
+        found = rank_uncertainty(data, coerce_spec(spec or {}), d["n_samples"], d["sobol_n"],
+                                 d["seed"], cache_dir=cache_dir, cached_only=True)
+    except (KeyError, LDIError):
+        return None
     return None if found is None else found["intervals"]
+
+
+#: Notebooks that read the run's shared uncertainty (they wait for the shared stage).
+SHARED_READERS = ("regional_report", "sensitivity")
+
+
+def shared_stage(jobs: list[Job], data, cache_dir: Path):
+    """The run's shared stage (:class:`ldi_helpers.analysis.shared.SharedStage`) for ``jobs``.
+
+    The settings come from each job's parameters over the notebook's defaults: a briefing's spec
+    overrides and sample settings; the sensitivity page's too, with its factor set and bootstrap.
+    """
+    from ..analysis.shared import SharedStage
+
+    reports, sens = [], None
+    for job in jobs:
+        if job.notebook not in SHARED_READERS:
+            continue
+        p = dict(notebook_parameters(NOTEBOOKS[job.notebook].path), **job.parameters)
+        if not {"n_samples", "sobol_n", "seed"} <= set(p):
+            continue  # a notebook without the uncertainty (e.g. a test's stand-in)
+        settings = {"spec": p.get("spec_overrides") or {}, "n_samples": p["n_samples"],
+                    "sobol_n": p["sobol_n"], "seed": p["seed"]}
+        if job.notebook == "regional_report":
+            reports.append(settings)
+        elif sens is None:
+            sens = dict(settings, factors=p.get("factors", "all"),
+                        weight_spread=p.get("weight_spread"), bootstrap=p.get("bootstrap", 50),
+                        convergence_steps=3)
+    return SharedStage(data, cache_dir, reports, sens)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -558,53 +593,106 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         # --- issue 12 hook: warm kernels, one process per notebook, or Dask ---
         from .executors import make_executor
 
-        ex = make_executor(executor, jobs_in_parallel, env, scheduler) if jobs else None
+        ex = (make_executor(executor, jobs_in_parallel, env, scheduler,
+                            notebooks={j.notebook for j in jobs}) if jobs else None)
         # --- end hook ---
+        # Shared work once per run: the uncertainty every briefing (and the sensitivity page)
+        # reads is computed here, in the background while the kernels start and the other
+        # analysis notebooks run; the jobs that read it wait for it (analysis/shared.py).
+        shared = shared_stage(jobs, data, staging / ".cache").start()
+        # the index page's rank map depends only on the data and the spec: drawn in the
+        # background once the shared stage is done, while the notebooks run
+        rank_map: dict = {}
+
+        def draw_rank_map() -> None:
+            from ..report.site import rank_table_and_map
+
+            shared.wait()
+            try:
+                rank_map["done"] = rank_table_and_map((params or {}).get("spec"), data_dir, data)
+            except Exception:  # noqa: BLE001 - write_index_page draws it (and says why not)
+                pass
+
+        import threading
+
+        map_thread = threading.Thread(target=draw_rank_map, name="ldi-rank-map", daemon=True)
+        map_thread.start()
 
         def one(job: Job) -> RunResult:
+            if job.notebook in SHARED_READERS:
+                from .notebooks import _STOPPING
+
+                while not shared.wait(0.2):
+                    if _STOPPING.is_set():
+                        raise LDIError(f"{job.stem} was not started: the run was stopped")
             src = NOTEBOOKS[job.notebook].path
             executed = staging / "notebooks" / f"{job.stem}.ipynb"
             return ex.execute(src, executed, job.parameters)
 
         # Longest first (sensitivity, then the other analyses, then reports), so that no long
-        # notebook starts last and leaves the other workers idle.
-        order = sorted(jobs, key=lambda j: _EXPECTED_ORDER.get(j.notebook, 9))
+        # notebook starts last and leaves the other workers idle; while the shared stage runs,
+        # the notebooks that do not read it go first.
+        order = sorted(jobs, key=lambda j: (shared.needed and j.notebook in SHARED_READERS,
+                                            _EXPECTED_ORDER.get(j.notebook, 9)))
         pool = ThreadPoolExecutor(max_workers=max(jobs_in_parallel, ex.slots if ex else 1))
         futures: dict = {}
         try:
+            # Pages are rendered while the other notebooks run, each as its notebook finishes,
+            # with the site header of a run in which every job succeeds; a page whose header
+            # turns out different (a job failed) is rendered again at the end, so each header
+            # links only pages that exist (this run's, and earlier runs' still in the folder).
+            earlier = _earlier_jobs(output_dir)
+
+            def site_of(ok) -> tuple:
+                site_jobs = [{"kind": j.kind, "ok": ok(j), "html": _html_path(j),
+                              "title": j.title or NOTEBOOKS[j.notebook].title,
+                              "parameters": j.parameters, "output": j.stem} for j in jobs]
+                site_jobs += [j for j in earlier
+                              if j["html"] not in {k["html"] for k in site_jobs}]
+                return site_pages(site_jobs, data)
+
+            hoped = site_of(lambda j: True)
+            rendered: dict[str, str] = {}   # stem -> header its page was rendered with
+
+            def render(job: Job, site: tuple) -> None:
+                page = _html_path(job)
+                nav = site_nav(page, site[0], site[1], data)
+                render_html(staging / "notebooks" / f"{job.stem}.ipynb", staging / page,
+                            job.title, heading=_heading(job, data), nav=nav, page=page)
+                rendered[job.stem] = nav
+
+            early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ldi-render")
+            early_futures = []
             futures = {pool.submit(one, job): job for job in order}
             bar = tqdm(total=len(jobs), desc="ldi run", unit="notebook", disable=not progress)
             failed = 0
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    results[job.stem] = fut.result()
-                except LDIError as exc:
-                    results[job.stem] = RunResult(job.stem, Path(), False, error=str(exc))
-                if not results[job.stem].ok:
-                    failed += 1
-                    bar.set_postfix(failed=failed)
-                bar.update(1)
-            bar.close()
-            if ex is not None:
-                ex.close()
-            # Render once every notebook has run, so each page's header links only pages that
-            # exist (this run's, and earlier runs' still in the folder).
-            site_jobs = [{"kind": j.kind, "ok": results[j.stem].ok, "html": _html_path(j),
-                          "title": j.title or NOTEBOOKS[j.notebook].title,
-                          "parameters": j.parameters, "output": j.stem} for j in jobs]
-            site_jobs += [j for j in _earlier_jobs(output_dir)
-                          if j["html"] not in {k["html"] for k in site_jobs}]
-            pages, regions = site_pages(site_jobs, data)
-
-            def render(job: Job) -> None:
-                page = _html_path(job)
-                render_html(staging / "notebooks" / f"{job.stem}.ipynb", staging / page,
-                            job.title, heading=_heading(job, data),
-                            nav=site_nav(page, pages, regions, data),
-                            page=page)
-
-            for fut in [pool.submit(render, j) for j in jobs if results[j.stem].ok]:
+            try:
+                for fut in as_completed(futures):
+                    job = futures[fut]
+                    try:
+                        results[job.stem] = fut.result()
+                    except LDIError as exc:
+                        results[job.stem] = RunResult(job.stem, Path(), False, error=str(exc))
+                    if not results[job.stem].ok:
+                        failed += 1
+                        bar.set_postfix(failed=failed)
+                    else:
+                        early_futures.append(early.submit(render, job, hoped))
+                    bar.update(1)
+                bar.close()
+                if ex is not None:
+                    ex.close()
+                for fut in early_futures:
+                    try:
+                        fut.result()
+                    except Exception:  # noqa: BLE001 - rendered again below, raising then
+                        pass
+            finally:
+                early.shutdown(wait=True, cancel_futures=True)
+            pages, regions = site_of(lambda j: results[j.stem].ok)
+            again = [j for j in jobs if results[j.stem].ok and rendered.get(j.stem) !=
+                     site_nav(_html_path(j), pages, regions, data)]
+            for fut in [pool.submit(render, j, (pages, regions)) for j in again]:
                 fut.result()
             write_glossary_page(staging / GLOSSARY_PAGE,
                                 nav=site_nav(GLOSSARY_PAGE, pages, regions, data), data=data)
@@ -621,7 +709,15 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         pool.shutdown(wait=True)
         ordered = [results[j.stem] for j in jobs]
         run_id = staging.name.removeprefix(STAGING_PREFIX)
-        intervals = _cached_intervals(staging / ".cache", params or {}, data)
+        found_intervals: dict = {}
+
+        def intervals_for(job: Job):
+            key = json.dumps(job.parameters, sort_keys=True, default=str)
+            if key not in found_intervals:
+                found_intervals[key] = _cached_intervals(staging / ".cache", params or {}, data,
+                                                         job)
+            return found_intervals[key]
+
         manifest = {
             "run_id": run_id,
             "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -637,6 +733,10 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                          "reason": why} for n, why in skipped_notebooks(data)],
             "jobs": [],
         }
+        if shared.needed:
+            manifest["shared_stage"] = {"seconds": round(shared.seconds, 2),
+                                        "error": shared.error,
+                                        "reused_from_store": shared.reused}
         for j, r in zip(jobs, ordered):
             entry = {"notebook": NOTEBOOKS[j.notebook].filename, "output": j.stem,
                      "kind": j.kind, "title": j.title or NOTEBOOKS[j.notebook].title,
@@ -644,7 +744,8 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
                      "failed_cell": r.failed_cell, "error": r.error, "warnings": r.warnings,
                      "html": _html_path(j) if r.ok else None, "run_id": run_id,
                      INPUTS_KEY: inputs[j.stem]}
-            if j.kind == "report" and r.ok and intervals is not None:
+            intervals = intervals_for(j) if j.kind == "report" and r.ok else None
+            if intervals is not None:
                 code = resolve_unit(data, j.parameters["area"]).code
                 if code in intervals.index:
                     entry["rank_interval"] = {
@@ -669,8 +770,10 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
             manifest["workbook"] = WORKBOOK
             manifest["workbook_scope"] = scope
         merged = merge_manifest(output_dir, manifest)
+        map_thread.join()
         write_index_page(staging / "index.html", merged,
-                         intervals=_intervals_from_jobs(merged["jobs"], data), data=data)
+                         intervals=_intervals_from_jobs(merged["jobs"], data), data=data,
+                         rank_map=rank_map.get("done"))
         dump_json(merged, staging / "manifest.json")
         _publish(staging, output_dir, last=("index.html", "manifest.json"))
         published = True

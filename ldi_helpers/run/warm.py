@@ -30,7 +30,26 @@ from ..errors import LDIError
 WARM_IMPORTS = ("numpy", "pandas", "scipy.stats", "matplotlib.pyplot", "seaborn", "IPython.display",
                 "ldi_helpers.data.load", "ldi_helpers.method.index", "ldi_helpers.report.briefing",
                 "ldi_helpers.report.display", "ldi_helpers.report.plots", "ldi_helpers.report.formatting",
-                "ldi_helpers.analysis.uncertainty", "ldi_helpers.analysis.sensitivity", "ldi_helpers.analysis.scenarios")
+                "ldi_helpers.analysis.uncertainty", "ldi_helpers.analysis.sensitivity", "ldi_helpers.analysis.scenarios",
+                "ldi_helpers.analysis.shared", "ldi_helpers.analysis.whatif", "ldi_helpers.report.local",
+                "ldi_helpers.data.provenance", "matplotlib_inline.backend_inline")
+
+#: What a kernel of a run of regional briefings only imports when it starts: the briefing does
+#: not need seaborn, SALib or scipy.stats (1.1 s of a kernel's start, on the critical path of a
+#: lone ``ldi report``).
+REPORT_IMPORTS = ("numpy", "pandas", "matplotlib.pyplot", "IPython.display", "ldi_helpers.data.load",
+                  "ldi_helpers.method.index", "ldi_helpers.report.briefing", "ldi_helpers.report.display",
+                  "ldi_helpers.report.plots", "ldi_helpers.report.formatting",
+                  "ldi_helpers.analysis.uncertainty", "ldi_helpers.analysis.scenarios",
+                  "ldi_helpers.analysis.shared", "ldi_helpers.analysis.whatif", "ldi_helpers.report.local",
+                  "ldi_helpers.data.provenance", "matplotlib_inline.backend_inline")
+
+
+def imports_for(notebooks) -> tuple[str, ...]:
+    """The modules a pool's kernels import at start for a run of these notebooks (by name)."""
+    names = set(notebooks)
+    return REPORT_IMPORTS if names and names <= {"regional_report"} else WARM_IMPORTS
+
 
 #: Seconds allowed for a kernel to start and import :data:`WARM_IMPORTS`.
 START_TIMEOUT = 120
@@ -52,6 +71,7 @@ def kernel_baseline(imports=WARM_IMPORTS) -> None:
             importlib.import_module(name)
         except ImportError:  # an optional module: the notebook will import what it needs
             pass
+    _prewarm_figures()
     _BASELINE.clear()
     _BASELINE.update(environ=dict(os.environ), path=list(sys.path),
                      filters=list(warnings.filters))
@@ -64,6 +84,27 @@ def kernel_baseline(imports=WARM_IMPORTS) -> None:
 
         _BASELINE["np_print"] = np.get_printoptions()
         _BASELINE["np_err"] = np.geterr()
+
+
+def _prewarm_figures() -> None:
+    """Draw one small throw-away chart: fonts, glyph caches and the default colour map are
+    loaded while the kernel starts, not in the first briefing's first chart."""
+    if "matplotlib.pyplot" not in sys.modules:
+        return
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    try:
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.set_title("Ab 1")
+        ax.text(0.5, 0.5, "Ab 1", fontweight="bold")
+        fig.colorbar(matplotlib.cm.ScalarMappable(cmap="viridis"), ax=ax)
+        fig.savefig(io.BytesIO(), format="png", dpi=100)
+        plt.close(fig)
+    except Exception:  # noqa: BLE001 - only a warm-up
+        pass
 
 
 def kernel_reset(cwd: str) -> None:
@@ -111,6 +152,7 @@ def kernel_reset(cwd: str) -> None:
 
 def _engine():
     """papermill's nbclient engine, driving a kernel that outlives the notebook."""
+    from nbclient.util import run_sync
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine
     import logging
@@ -118,16 +160,68 @@ def _engine():
     logger = logging.getLogger("ldi_helpers.run.warm.nbclient")
     logger.setLevel(logging.CRITICAL)  # failures are reported once, by the run
 
+    class WarmClient(PapermillNotebookClient):
+        """papermill's client that first puts the kernel back to a fresh state
+        (:func:`kernel_reset`) over its own connection: one connection per notebook, not two."""
+
+        reset_code: str | None = None
+
+        async def async_start_new_kernel_client(self):
+            from nbclient.util import ensure_async, run_hook
+
+            if not self.reset_code:
+                return await super().async_start_new_kernel_client()
+            # nbclient's steps, with the reset standing in for jupyter_client's wait_for_ready
+            # (which waits 0.2 s on IOPub after every kernel-info reply: 0.2 s per notebook).
+            # The reset's reply and its IOPub messages prove the kernel answers on both
+            # channels; if they do not come within a few seconds, wait_for_ready as usual and
+            # reset again (the reset is idempotent).
+            try:
+                self.kc = self.km.client()
+                await ensure_async(self.kc.start_channels())
+                try:
+                    reply = await self._reset(timeout=5)
+                except TimeoutError:
+                    await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+                    reply = await self._reset(timeout=60)
+            except LDIError:
+                raise
+            except Exception:
+                await self._async_cleanup_kernel()
+                raise
+            c = reply["content"]
+            if c.get("status") != "ok":
+                raise LDIError(f"a warm kernel failed to reset between notebooks "
+                               f"({c.get('ename')}: {c.get('evalue')}); run with "
+                               "--executor process")
+            self.kc.allow_stdin = False
+            await run_hook(self.on_notebook_start, notebook=self.nb)
+            return self.kc
+
+        async def _reset(self, timeout: float):
+            try:
+                return await self.kc.execute_interactive(
+                    self.reset_code, silent=True, store_history=False, timeout=timeout,
+                    output_hook=lambda msg: None)
+            except RuntimeError as exc:
+                raise LDIError(f"a warm kernel failed to reset between notebooks ({exc}); "
+                               "run with --executor process") from None
+
+        # papermill calls the blocking form, which nbclient binds to its own coroutine
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
     class WarmEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, km=None, holder=None,
-                                     execution_timeout=None, start_timeout=60, **kwargs):
+                                     execution_timeout=None, start_timeout=60, reset_code=None,
+                                     **kwargs):
             holder["nb_man"] = nb_man
-            client = PapermillNotebookClient(nb_man, km=km, timeout=execution_timeout,
+            client = WarmClient(nb_man, km=km, timeout=execution_timeout,
                                              startup_timeout=start_timeout,
                                              kernel_name=kernel_name, log=logger,
                                              log_output=False, stdout_file=None,
                                              stderr_file=None)
+            client.reset_code = reset_code
             try:
                 return client.execute()
             finally:
@@ -148,9 +242,10 @@ class WarmKernel:
         Jupyter kernel to start.
     """
 
-    def __init__(self, env: dict, kernel_name: str = "python3"):
+    def __init__(self, env: dict, kernel_name: str = "python3", imports=None):
         self.env = env
         self.kernel_name = kernel_name
+        self.imports = tuple(imports) if imports is not None else WARM_IMPORTS
         self.km = None
         self.runs = 0
 
@@ -168,7 +263,7 @@ class WarmKernel:
         run_sync(km.start_kernel)(env=self.env, cwd=cwd or os.getcwd(),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.km = km
-        self._run("import ldi_helpers.run.warm as _w; _w.kernel_baseline(); del _w",
+        self._run(f"import ldi_helpers.run.warm as _w; _w.kernel_baseline({self.imports!r}); del _w",
                   START_TIMEOUT, "start")
 
     @property
@@ -261,11 +356,11 @@ class WarmKernel:
         healthy = True
         holder: dict = {}
         try:
-            self._run(f"import ldi_helpers.run.warm as _w; _w.kernel_reset({str(source.parent)!r})",
-                      60, "reset between notebooks")
+            reset = f"import ldi_helpers.run.warm as _w; _w.kernel_reset({str(source.parent)!r})"
             nb = _engine().execute_notebook(
                 nb, self.kernel_name, output_path=None, progress_bar=False, log_output=False,
-                km=self.km, holder=holder, execution_timeout=timeout, start_timeout=60)
+                km=self.km, holder=holder, execution_timeout=timeout, start_timeout=60,
+                reset_code=reset)
             self.runs += 1
             raise_for_execution_errors(nb, str(output))
             write_ipynb(nb, str(output))
@@ -335,6 +430,9 @@ class WarmPool:
         Extra environment variables for the kernels (e.g. ``LDI_CACHE_DIR``).
     kernel_name : str
         Jupyter kernel to start.
+    imports : sequence of str, optional
+        Modules each kernel imports when it starts (default :data:`WARM_IMPORTS`; see
+        :func:`imports_for`).
 
     Notes
     -----
@@ -343,7 +441,8 @@ class WarmPool:
     :meth:`stop` ends every kernel at once (used on SIGINT/SIGTERM); no kernel starts after it.
     """
 
-    def __init__(self, size: int, env: dict | None = None, kernel_name: str = "python3"):
+    def __init__(self, size: int, env: dict | None = None, kernel_name: str = "python3",
+                 imports=None):
         if size < 1:
             raise LDIError(f"a warm pool needs at least 1 kernel, got {size}; pass --jobs 1 or "
                            "more")
@@ -351,6 +450,7 @@ class WarmPool:
         full.pop("MPLBACKEND", None)  # the kernel's inline backend stores the figures
         self.env = full
         self.kernel_name = kernel_name
+        self.imports = imports
         self.size = size
         self._idle: queue.Queue = queue.Queue()
         self._all: set[WarmKernel] = set()
@@ -366,7 +466,7 @@ class WarmPool:
         with self._lock:
             if self._stopping.is_set():
                 raise LDIError("the run was stopped; no kernel is started")
-            k = WarmKernel(self.env, self.kernel_name)
+            k = WarmKernel(self.env, self.kernel_name, self.imports)
             self._all.add(k)
         try:
             k.start()

@@ -1,0 +1,179 @@
+"""Issue 12: shared work once per run (the rank uncertainty every briefing reads).
+
+The run computes it once, before its reports start, into the run's cache; the reports (warm
+kernels, one process each) only read it; the numbers are the same with and without the cache.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ldi_helpers.analysis import shared
+from ldi_helpers.method.spec import default_spec
+
+@pytest.fixture(scope="module")
+def data():
+    from ldi_helpers.data.load import load_data
+
+    return load_data()
+
+
+SENS = {"factors": "all", "weight_spread": 0.25, "bootstrap": 8, "convergence_steps": 2}
+
+
+def _same_entry(a: dict, b: dict) -> None:
+    pd.testing.assert_frame_equal(a["intervals"], b["intervals"])
+    assert a["intervals"].attrs == b["intervals"].attrs
+    assert np.array_equal(a["ranks"], b["ranks"])
+    assert a["units"] == b["units"] and a["labels"] == b["labels"]
+    assert a["sobol_runs"] == b["sobol_runs"]
+    cols = ["output", "unit", "factor", "S1", "ST", "variance"]
+    pd.testing.assert_frame_equal(a["sobol"][cols], b["sobol"][cols])
+
+
+def test_briefing_numbers_are_the_same_from_the_shared_computation(data, tmp_path):
+    spec = default_spec()
+    alone, page = shared.compute(data, spec, 64, 16, 7)
+    assert page is None
+    with_page, page = shared.compute(data, spec, 64, 16, 7, sensitivity=SENS)
+    _same_entry(alone, with_page)
+    mc, sob = page
+    # the page's own numbers: scores too, bootstrap intervals and convergence
+    assert set(sob.indices["output"]) == {"rank", "score"}
+    assert sob.indices["ST_conf"].notna().any() and sob.convergence is not None
+    assert mc.ranks.shape == (64, len(mc.units))
+    # read back from a cache: the same
+    path = shared.report_path(tmp_path, data, spec, 64, 16, 7)
+    shared._write(path, with_page)
+    _same_entry(shared.report_uncertainty(data, spec, 64, 16, 7, cache_dir=tmp_path,
+                                          cached_only=True), alone)
+
+
+def test_sensitivity_results_are_the_pages_own_computation(data, tmp_path):
+    from ldi_helpers.analysis.factors import default_factors
+    from ldi_helpers.analysis.sensitivity import get_sobol_indices, summarise_convergence
+    from ldi_helpers.analysis.uncertainty import make_batch_model, run_monte_carlo
+
+    spec = default_spec()
+    factors = default_factors(data, spec)
+    model = make_batch_model(data, factors, spec)
+    units = list(model.areas)
+    mc = run_monte_carlo(model, factors, 64, 7, units)
+    sob = get_sobol_indices(model, factors, 16, 7, units=units, num_resamples=8,
+                            convergence_steps=2)
+    got_mc, got_sob = shared.sensitivity_results(data, spec, 64, 16, 7, "all", 0.25, 8, 2,
+                                                 cache_dir=tmp_path)
+    assert np.array_equal(got_mc.ranks, mc.ranks) and got_mc.units == mc.units
+    pd.testing.assert_frame_equal(got_sob.indices, sob.indices)
+    # the convergence check reads S1 and ST only (no bootstrap there): the same verdict
+    cols = ["n", "output", "unit", "factor", "S1", "ST", "variance"]
+    pd.testing.assert_frame_equal(got_sob.convergence[cols], sob.convergence[cols])
+    pd.testing.assert_frame_equal(summarise_convergence(got_sob.convergence),
+                                  summarise_convergence(sob.convergence))
+    assert len(list(tmp_path.glob("sensitivity-*.pkl"))) == 1
+
+
+def test_shared_stage_computes_once_for_both_readers(data, tmp_path, monkeypatch):
+    count = tmp_path / "count.txt"
+    monkeypatch.setenv(shared.COUNT_ENV, str(count))
+    reports = [{"spec": {}, "n_samples": 64, "sobol_n": 16, "seed": 7}] * 3
+    sens = dict(reports[0], **SENS)
+    stage = shared.SharedStage(data, tmp_path / "cache", reports, sens).start()
+    assert stage.wait(300) and stage.error is None
+    assert count.read_text().split()[1:] == ["report+sensitivity"]
+    assert len(list((tmp_path / "cache").glob("uncertainty-*.pkl"))) == 1
+    assert len(list((tmp_path / "cache").glob("sensitivity-*.pkl"))) == 1
+    # the readers only read: nothing more is computed
+    shared.report_uncertainty(data, default_spec(), 64, 16, 7, cache_dir=tmp_path / "cache")
+    shared.sensitivity_results(data, default_spec(), 64, 16, 7, "all", 0.25, 8, 2,
+                               cache_dir=tmp_path / "cache")
+    assert len(count.read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize("executor", ["warm", "process"])
+def test_a_run_computes_the_shared_stage_once_and_reports_only_read_it(
+        data, tmp_path, monkeypatch, executor):
+    from ldi_helpers.report.briefing import build_briefing
+    from ldi_helpers.run.runner import Job, run_jobs
+
+    count = tmp_path / "count.txt"
+    monkeypatch.setenv(shared.COUNT_ENV, str(count))   # inherited by the kernels
+    monkeypatch.delenv("LDI_CACHE_DIR", raising=False)
+    areas = ["North East", "Wales", "London"] if executor == "warm" else ["North East", "Wales"]
+    params = {"n_samples": 64, "sobol_n": 16, "seed": 7}
+    jobs = [Job("regional_report", f"report_{a}", {"area": a, **params}, "report", a)
+            for a in areas]
+    results, manifest = run_jobs(jobs, tmp_path / "out", 2, progress=False, executor=executor)
+    assert all(r.ok for r in results), [r.error for r in results]
+    lines = count.read_text().splitlines()
+    assert len(lines) == 1, lines                      # once per run ...
+    assert lines[0].split()[0] == str(os.getpid())     # ... by the run itself, not a report
+    man = json.loads(manifest.read_text())
+    assert man["shared_stage"]["error"] is None
+    # the same numbers as a briefing computed alone, without any cache
+    for job in man["jobs"]:
+        b = build_briefing(data, job["parameters"]["area"], n_samples=64, sobol_n=16, seed=7)
+        assert job["rank_interval"]["rank_lo"] == b.rank_interval["lo"]
+        assert job["rank_interval"]["rank_hi"] == b.rank_interval["hi"]
+        html = (tmp_path / "out" / job["html"]).read_text(encoding="utf-8")
+        assert b.interval_phrase() in html
+
+
+def test_the_store_keeps_shared_results_across_runs(data, tmp_path, monkeypatch):
+    count = tmp_path / "count.txt"
+    monkeypatch.setenv(shared.COUNT_ENV, str(count))
+    monkeypatch.setenv(shared.STORE_ENV, str(tmp_path / "store"))
+    reports = [{"spec": {}, "n_samples": 32, "sobol_n": 8, "seed": 3}]
+    first = shared.SharedStage(data, tmp_path / "run1", reports).start()
+    assert first.wait(300) and first.error is None and first.reused == 0
+    second = shared.SharedStage(data, tmp_path / "run2", reports).start()
+    assert second.wait(300) and second.error is None and second.reused == 1
+    assert len(count.read_text().splitlines()) == 1   # the second run only read it
+    a = shared.report_uncertainty(data, default_spec(), 32, 8, 3, cache_dir=tmp_path / "run1")
+    b = shared.report_uncertainty(data, default_spec(), 32, 8, 3, cache_dir=tmp_path / "run2")
+    _same_entry(a, b)
+    # other code is another entry: nothing stale is read
+    monkeypatch.setattr(shared, "_CODE_HASH", ["0" * 64])
+    third = shared.SharedStage(data, tmp_path / "run3", reports).start()
+    assert third.wait(300) and third.reused == 0
+    assert len(count.read_text().splitlines()) == 2
+    monkeypatch.setenv(shared.STORE_ENV, "off")
+    assert shared.store_dir() is None
+
+
+def test_a_dask_worker_elsewhere_reads_the_shared_results_it_is_sent(data, tmp_path, monkeypatch):
+    """A worker on another machine (the run's cache folder does not exist there) gets the
+    shared results with the task and only reads them."""
+    import nbformat
+
+    from ldi_helpers.report.briefing import build_briefing
+    from ldi_helpers.run import distributed
+    from ldi_helpers.run.notebooks import NOTEBOOKS
+
+    count = tmp_path / "count.txt"
+    monkeypatch.setenv(shared.COUNT_ENV, str(count))
+    cache = tmp_path / "here" / "cache"
+    stage = shared.SharedStage(data, cache, [{"spec": {}, "n_samples": 64, "sobol_n": 16,
+                                              "seed": 7}]).start()
+    assert stage.wait(300) and stage.error is None
+    files = {p.name: p.read_bytes() for p in cache.glob("*.pkl")}
+    src = NOTEBOOKS["regional_report"].path
+    env = {"LDI_CACHE_DIR": str(tmp_path / "elsewhere" / "cache"),
+           "LDI_DATA_DIR": str(data.data_dir)}
+    try:
+        out = distributed.run_on_worker(str(src), src.read_text(encoding="utf-8"),
+                                        {"area": "Wales", "n_samples": 64, "sobol_n": 16,
+                                         "seed": 7}, env, 600, shared_files=files)
+    finally:
+        if distributed._WORKER_POOL is not None:
+            distributed._WORKER_POOL.close()
+            distributed._WORKER_POOL = None
+    assert out["result"]["ok"], out["result"]["error"]
+    assert len(count.read_text().splitlines()) == 1      # the stage's; the worker only read
+    nb = nbformat.reads(out["notebook"].decode(), as_version=4)
+    b = build_briefing(data, "Wales", n_samples=64, sobol_n=16, seed=7)
+    assert b.interval_phrase() in nbformat.writes(nb)
