@@ -129,3 +129,18 @@ def test_daemonic_processes_do_not_fork(monkeypatch):
     monkeypatch.setattr(mp.current_process(), "_config",
                         {**mp.current_process()._config, "daemon": True})
     assert workers.available_workers() == 1
+
+
+def test_secondary_threads_do_not_fork(monkeypatch):
+    """ldi run computes its shared results in a background thread while other threads render
+    pages; forking there could copy a held lock into the child, so it stays in one process."""
+    import threading
+
+    monkeypatch.delenv("LDI_WORKERS", raising=False)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1})
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(workers.available_workers()))
+    t.start()
+    t.join()
+    assert seen == [1]
+    assert workers.available_workers() == 2      # the main thread may fork

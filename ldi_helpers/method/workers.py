@@ -9,7 +9,9 @@ pickling it). Every chunk is computed by the same function on the same inputs wh
 number of workers, so results are identical, bit for bit, with 1 or many workers.
 
 Where ``fork`` is not available (not Linux), inside a worker or a daemonic process (such as a
-dask worker), or with one worker, the chunks run one after the other in the calling process.
+dask worker), from any thread but the main one (a process with other threads running, such as
+``ldi run`` while it renders pages, may hold locks a forked child would wait on), or with one
+worker, the chunks run one after the other in the calling process.
 ``LDI_WORKERS`` (environment) caps the number of workers (``LDI_WORKERS=1``: never fork; useful
 when several analyses already run side by side, e.g. one per warm kernel).
 """
@@ -43,6 +45,10 @@ def available_workers() -> int:
 
     if mp.current_process().daemon:      # e.g. a dask worker process: may not have children
         return 1
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return 1    # forking from a secondary thread (ldi run's shared stage) is not safe
     try:
         n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - Linux always has it
