@@ -245,18 +245,14 @@ def region_context(data, code: str, spec=None) -> pd.DataFrame | None:
     DataFrame or None
         ``component``, ``region``, ``score`` (0-100 among the 12 regions), ``rank`` (of 12).
     """
-    from ..data.load import load_data
-    from ..method.index import build_index
-
     folder = itl1_data_dir(data)
     if folder is None:
         return None
     itl1 = str(data.areas.set_index("area_code").at[code, "itl1_code"])
     try:
-        ldi = load_data(folder)
+        ldi, res = _edition_index(folder, spec)
         if itl1 not in set(ldi.area_codes):
             return None
-        res = build_index(ldi, spec) if spec is not None else build_index(ldi)
     except Exception:  # noqa: BLE001 - context only: leave it out rather than fail the briefing
         return None
     measured = _measured(data)
@@ -301,24 +297,31 @@ def local_briefing(data, result, code: str, unc: dict | None, spec=None,
 # A region's districts, for the LDI regional briefing
 # ---------------------------------------------------------------------------------------------
 
-_DISTRICT_INDEX: dict = {}
+_EDITION_INDEX: dict = {}
 
 
-def _district_index(folder: Path):
-    """The district edition and its default index, loaded once per process while its files are
-    unchanged (a warm kernel briefs region after region from the same edition; nothing here is
-    handed out for a notebook to change: the section copies what it shows)."""
+def _edition_index(folder: Path, spec=None):
+    """Another edition (the district edition beside the LDI data, or the ITL1 edition above a
+    district edition) and its index under ``spec`` (default spec when None), loaded once per
+    process while its files and the spec are unchanged: a warm kernel briefs unit after unit
+    from the same editions. Nothing here is handed out for a notebook to change: the callers
+    copy what they show. At most four editions/specs are kept."""
+    import json
+
     from ..data.load import load_data
     from ..method.index import build_index
+    from ..method.spec import coerce_spec
 
     stamp = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
                   for p in sorted(folder.iterdir()) if p.is_file())
-    key = (str(folder.resolve()), stamp)
-    if key not in _DISTRICT_INDEX:
-        lad = load_data(folder)
-        _DISTRICT_INDEX.clear()
-        _DISTRICT_INDEX[key] = (lad, build_index(lad))
-    return _DISTRICT_INDEX[key]
+    spec_key = json.dumps(coerce_spec(spec).to_dict(), sort_keys=True, default=str)
+    key = (str(folder.resolve()), stamp, spec_key)
+    if key not in _EDITION_INDEX:
+        edition = load_data(folder)
+        if len(_EDITION_INDEX) >= 4:
+            _EDITION_INDEX.pop(next(iter(_EDITION_INDEX)))
+        _EDITION_INDEX[key] = (edition, build_index(edition, spec))
+    return _EDITION_INDEX[key]
 
 
 def district_section(data, code: str, top: int = 3) -> dict | None:
@@ -344,7 +347,7 @@ def district_section(data, code: str, top: int = 3) -> dict | None:
     folder = Path(data.data_dir) / DISTRICT_EDITION
     if not (folder / "areas.csv").is_file():
         return None
-    lad, res = _district_index(folder)
+    lad, res = _edition_index(folder)
     a = lad.areas.set_index("area_code")
     members = [c for c in lad.area_codes if str(a.at[c, "itl1_code"]) == code]
     ranks = res.ranks.dropna()
