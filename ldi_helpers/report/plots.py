@@ -494,10 +494,17 @@ def label_points(ax: plt.Axes, xs, ys, labels, fontsize: float = 8) -> None:
 
 
 def legend_below(ax: plt.Axes, ncols: int = 3) -> None:
-    """Move an axes' legend below the plot, where it cannot cover any data."""
+    """Move an axes' legend below the plot, where it cannot cover any data.
+
+    The gap below the axes and the foot margin are at most about half an inch, so a very tall
+    chart (hundreds of units) has no empty band at its foot."""
     handles, labels = ax.get_legend_handles_labels()
     if ax.get_legend() is not None:
         ax.get_legend().remove()
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=ncols,
+    fig = ax.figure
+    bottom = min(0.05, 0.35 / fig.get_figheight())
+    axes_inches = max(ax.get_position().height * fig.get_figheight(), 1e-6)
+    ax.legend(handles, labels, loc="upper center",
+              bbox_to_anchor=(0.5, -min(0.12, 0.55 / axes_inches)), ncols=ncols,
               fontsize=8, frameon=False)
-    ax.figure.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=(0, bottom, 1, 1))

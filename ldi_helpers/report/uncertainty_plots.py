@@ -16,7 +16,10 @@ import pandas as pd
 
 
 def plot_rank_intervals(intervals: pd.DataFrame, title: str, source: str, ax: Any = None):
-    """Rank-interval chart: 5-95 % bar, median (dot) and nominal rank (cross) per region.
+    """Rank-interval chart: 5-95 % bar, median (dot) and nominal rank (cross) per unit.
+
+    With more than 30 units rows are compact (small labels) and the rank axis has a tick every
+    few ranks, labelled at the top and the bottom.
 
     Parameters
     ----------
@@ -35,21 +38,31 @@ def plot_rank_intervals(intervals: pd.DataFrame, title: str, source: str, ax: An
 
     d = intervals
     labels = d["name"].tolist() if "name" in d.columns else list(d.index)
-    fig, ax = (plt.subplots(figsize=(8, 0.45 * len(d) + 1.6)) if ax is None else (ax.figure, ax))
-    y = np.arange(len(d))
-    ax.hlines(y, d["rank_lo"], d["rank_hi"], color="#9ecae1", lw=6, label="5th-95th percentile")
-    ax.plot(d["median_rank"], y, "o", color="#08519c", label="median rank")
-    ax.plot(d["nominal_rank"], y, "x", color="#d94801", ms=9, mew=2, label="default method")
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
     n_units = len(d)
-    ax.set_xticks(range(1, n_units + 1))
+    many = n_units > 30     # hundreds of units: compact rows, rank ticks every few ranks
+    row = 0.16 if many else 0.45
+    fig, ax = (plt.subplots(figsize=(8, row * n_units + 1.6)) if ax is None else (ax.figure, ax))
+    y = np.arange(n_units)
+    ax.hlines(y, d["rank_lo"], d["rank_hi"], color="#9ecae1", lw=3 if many else 6,
+              label="5th-95th percentile")
+    ax.plot(d["median_rank"], y, "o", color="#08519c", ms=3 if many else 6, label="median rank")
+    ax.plot(d["nominal_rank"], y, "x", color="#d94801", ms=4 if many else 9, mew=1 if many else 2,
+            label="default method")
+    ax.set_yticks(y, labels, fontsize=6 if many else None)
+    ax.set_ylim(n_units - 0.5, -0.5)    # best at the top, no empty margin
+    if many:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True))
+        ax.tick_params(axis="x", top=True, labeltop=True)   # ranks readable at both ends
+    else:
+        ax.set_xticks(range(1, n_units + 1))
     ax.set_xlim(0.5, n_units + 0.5)
     ax.set_xlabel("rank (1 = most digitally advanced)")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=(0, min(0.05, 0.6 / fig.get_figheight()), 1, 1))
     add_source(fig, source)
     return fig
 
