@@ -22,9 +22,11 @@ In one run it measures, side by side:
 Every measure but the last runs with the cross-run store switched off, so each run computes its
 shared stage (cold).
 
-Every batch publishes into a fresh folder (so nothing is skipped as unchanged). The district
-edition (``data/editions/lad``) cannot be briefed yet (the report notebook takes ITL1 regions
-only), so the batches brief the twelve regions over and over under distinct output names.
+Every batch publishes into a fresh folder (so nothing is skipped as unchanged). The batches
+brief districts of the district edition (``data/editions/lad``), the first N in the edition's
+order, each publishing its index page too (``--batch-edition data`` briefs the twelve regions
+over and over instead). The 361-district batch is exactly ``ldi run --edition data/editions/lad``
+without its analysis pages.
 
 Targets on a 2-core machine: warm per-report <= 0.5x the floor; everything <= 45 s;
 361 briefings <= 5 minutes; a lone report <= 2x the floor.
@@ -66,7 +68,14 @@ def _median_time(fn, repeats: int) -> float:
     return sorted(times)[len(times) // 2]
 
 
-def _batch(n: int) -> list[Job]:
+def _batch(n: int, edition: Path | None = None) -> list[Job]:
+    """N briefings: the first N units of ``edition`` (every one at most once), or with no
+    edition the twelve regions over and over under distinct names."""
+    if edition is not None:
+        jobs = plan_jobs({}, None, include_analysis=False, data_dir=edition)
+        if n > len(jobs):
+            raise SystemExit(f"--batches: {edition} has {len(jobs)} units, asked for {n}")
+        return jobs[:n]
     return [Job("regional_report", f"report_{i:03d}", {"area": REGIONS[i % len(REGIONS)].name},
                 "report", REGIONS[i % len(REGIONS)].name) for i in range(n)]
 
@@ -89,7 +98,11 @@ def main() -> int:
     parser.add_argument("--skip-full", action="store_true", help="skip the full `ldi run`")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-process", action="store_true")
+    parser.add_argument("--batch-edition", default="data/editions/lad",
+                        help="edition whose units the batches brief ('data': the regions, repeated)")
     args = parser.parse_args()
+    edition = None if args.batch_edition.rstrip("/") == "data" else Path(args.batch_edition)
+    kw_edition = {"data_dir": edition} if edition is not None else {}
     sizes = sorted(int(s) for s in args.batches.split(","))
     rows = []
     os.environ["LDI_SHARED_CACHE"] = "off"  # cold: every run computes its shared stage
@@ -120,8 +133,9 @@ def main() -> int:
                          f"{t / floor:4.2f}x floor", verdict(t <= 2 * floor, "<= 2x floor")))
         times = {}
         for n in sizes:
-            times[n] = _timed_run(_batch(n), tmp / f"batch-{n}", args.jobs)
-            rows.append((f"{n} briefings, warm pool, --jobs {args.jobs}", times[n],
+            times[n] = _timed_run(_batch(n, edition), tmp / f"batch-{n}", args.jobs, **kw_edition)
+            rows.append((f"{n} {'district ' if edition else ''}briefings, warm pool, "
+                         f"--jobs {args.jobs}", times[n],
                          f"{times[n] / n:5.2f} s each", ""))
         if len(sizes) > 1:
             lo, hi = sizes[0], sizes[-1]
@@ -135,12 +149,14 @@ def main() -> int:
                          verdict((est if hi < 361 else times[hi]) <= 300, "<= 300 s")))
         big = sizes[-1]
         if not args.skip_dask:
-            t = _timed_run(_batch(big), tmp / "batch-dask", args.jobs, scheduler="local")
+            t = _timed_run(_batch(big, edition), tmp / "batch-dask", args.jobs, scheduler="local",
+                           **kw_edition)
             rows.append((f"{big} briefings, --scheduler local ({args.jobs} workers)", t,
                          f"{t / big:5.2f} s each", "(includes starting the cluster)"))
         if not args.skip_process:
             n = sizes[0]
-            t = _timed_run(_batch(n), tmp / "batch-process", args.jobs, executor="process")
+            t = _timed_run(_batch(n, edition), tmp / "batch-process", args.jobs, executor="process",
+                           **kw_edition)
             rows.append((f"{n} briefings, --executor process", t, f"{t / n:5.2f} s each", ""))
         if not args.skip_full:
             t = _timed_run(plan_jobs({}, None), tmp / "site", args.jobs)

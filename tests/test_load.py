@@ -201,3 +201,28 @@ def test_malformed_period_is_rejected(tiny_data_dir, name, col, line):
     _rewrite(tiny_data_dir, name, bad)
     with pytest.raises(DataValidationError, match=rf"invalid \w*period '2022\.0' on line {line}"):
         load_data(tiny_data_dir)
+
+
+def test_an_unchanged_edition_is_loaded_once_and_every_caller_gets_its_own_copy(tmp_path):
+    """A warm kernel briefs hundreds of units from one edition: the second load of unchanged
+    files is a copy of the first (equal tables, not the same objects); a changed file is
+    read and validated again."""
+    import shutil
+
+    from ldi_helpers.data import load as load_mod
+
+    src = load_mod.REPO_ROOT / "tests" / "editions" / "toy3"
+    ed = tmp_path / "toy3"
+    shutil.copytree(src, ed)
+    a = load_mod.load_data(ed)
+    b = load_mod.load_data(ed)
+    assert a is not b and a.values is not b.values
+    pd.testing.assert_frame_equal(a.values, b.values)
+    b.values.loc[b.values.index[0], "value"] = -1.0       # a caller changing its copy ...
+    c = load_mod.load_data(ed)
+    pd.testing.assert_frame_equal(a.values, c.values)     # ... changes no one else's
+    vals = ed / "indicator_values.csv"
+    lines = vals.read_text().splitlines()
+    vals.write_text("\n".join(lines + [lines[1]]) + "\n")  # a duplicate row: must be re-checked
+    with pytest.raises(load_mod.DataValidationError):
+        load_mod.load_data(ed)

@@ -452,8 +452,17 @@ def read_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     return df
 
 
+#: Editions already loaded and validated in this process, by folder and SHA-256 of every file
+#: (a warm kernel briefs hundreds of units from one edition); at most four are kept.
+_LOADED: dict = {}
+
+
 def load_data(data_dir: Path | str | None = None) -> LDIData:
     """Load an edition folder (``docs/EDITIONS.md``) and check that its tables agree.
+
+    An edition whose files are byte for byte the same as at an earlier call in this process is
+    not read and validated again: the caller gets its own deep copy of the earlier result
+    (changing it cannot affect another caller). Any change to a file is a new load.
 
     Parameters
     ----------
@@ -474,7 +483,25 @@ def load_data(data_dir: Path | str | None = None) -> LDIData:
         unknown unit or indicator or lie outside their unit's plausible range; or (LDI tables) an
         area is unknown, a population is not positive, or a region has no published row.
     """
+    import copy
+
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    try:
+        key = (str(data_dir.resolve()), tuple(sorted(data_fingerprint(data_dir).items())))
+    except OSError:
+        key = None      # unreadable folder: the load below says what is wrong
+    if key is not None and key in _LOADED:
+        return copy.deepcopy(_LOADED[key])
+    data = _load_data(data_dir)
+    if key is not None:
+        if len(_LOADED) >= 4:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = copy.deepcopy(data)
+    return data
+
+
+def _load_data(data_dir: Path) -> LDIData:
+    """:func:`load_data` without the per-process memory of loaded editions."""
     frames: dict[str, pd.DataFrame | None] = {}
     for name, spec in TABLES.items():
         if spec.optional_file and not (data_dir / spec.filename).is_file():
