@@ -229,20 +229,8 @@ def copeland(v: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def copeland_pairwise(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Copeland score by the pairwise definition (every contest evaluated), see :func:`copeland`.
-
-    Parameters
-    ----------
-    v : ndarray, shape (..., A, K)
-        Scores (any unit; ``NaN`` = missing: that input does not count for a pair where either
-        area lacks it).
-    w : ndarray, shape (..., K)
-        Non-negative weights (broadcast against the leading axes of ``v``).
-
-    Returns
-    -------
-    ndarray, shape (..., A)
-        Wins minus losses (``-(A-1) .. A-1``); ``NaN`` for an area without any weighted input.
+    """Copeland score by the pairwise definition (every contest evaluated): the parameters,
+    result and meaning are those of :func:`copeland`.
 
     Notes
     -----
