@@ -134,17 +134,21 @@ def tied_in_sample(ranks: np.ndarray) -> np.ndarray:
     """
     r = np.asarray(ranks, dtype=float)
     counted = _count_codes(r, ties=True)
-    if counted is None:
-        order = np.argsort(r, axis=1, kind="stable")
-        srt = np.take_along_axis(r, order, axis=1)
-        same = srt[:, 1:] == srt[:, :-1]
-        dup = np.zeros_like(srt, dtype=bool)
-        dup[:, 1:] |= same
-        dup[:, :-1] |= same
-        out = np.empty_like(dup)
-        np.put_along_axis(out, order, dup, axis=1)
-        return out
-    return counted[1]
+    return _tied_by_sorting(r) if counted is None else counted[1]
+
+
+def _tied_by_sorting(r: np.ndarray) -> np.ndarray:
+    """:func:`tied_in_sample` by its definition: sort each sample, mark equal neighbours (any
+    values; the counting path is used for whole and half ranks)."""
+    order = np.argsort(r, axis=1, kind="stable")
+    srt = np.take_along_axis(r, order, axis=1)
+    same = srt[:, 1:] == srt[:, :-1]
+    dup = np.zeros_like(srt, dtype=bool)
+    dup[:, 1:] |= same
+    dup[:, :-1] |= same
+    out = np.empty_like(dup)
+    np.put_along_axis(out, order, dup, axis=1)
+    return out
 
 
 def tie_rule_note(units: str = "regions") -> str:

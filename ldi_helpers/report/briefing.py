@@ -16,7 +16,6 @@ from ..analysis import gva
 from ..data.components import COMPONENTS
 from .display import ordinal
 from ..data.geography import Unit, region_by_code, resolve_unit, unit_words
-from ..errors import LDIError
 from ..method.index import IndexResult, build_index
 from ..method.spec import MethodSpec, coerce_spec
 
@@ -386,18 +385,19 @@ def not_ranked_reason(result: IndexResult, code: str, name: str, unit: str = "un
     return f"{name} is not ranked under this method: {why}"
 
 
-def _not_ranked_context(data, spec: MethodSpec, result: IndexResult, code: str) -> tuple:
+def _not_ranked_context(data, spec: MethodSpec, result: IndexResult, every: IndexResult,
+                        code: str) -> tuple:
     """An unranked unit's own values and its rank with the screen lowered to its coverage.
 
     Returns ``(own_values, what_if)``: the unit's value per indicator of ``result`` (NaN where
-    it has none), and ``{"area_coverage", "rank", "of"}`` from the index rebuilt with
-    ``area_coverage`` set to the unit's own coverage rounded down to a whole percent (None if
-    even that does not rank it). Nothing is imputed beyond what the method itself does.
+    it has none, read from ``every``: the index with no area screen), and ``{"area_coverage",
+    "rank", "of"}`` from the index rebuilt with ``area_coverage`` set to the unit's own coverage
+    rounded down to a whole percent (None if even that does not rank it). Nothing is imputed
+    beyond what the method itself does.
     """
     import math
 
     inds = list(result.meta.index)
-    every = build_index(data, spec.replace(area_coverage=0.0))
     if code not in every.raw.index:
         return pd.Series(np.nan, index=inds), None
     own = every.raw.loc[code].reindex(inds).astype(float)
@@ -498,10 +498,10 @@ def _unranked_briefing(data, region: Unit, spec: MethodSpec, result: IndexResult
     from .local import is_local_edition, local_briefing
 
     code = region.code
-    own, what_if = _not_ranked_context(data, spec, result, code)
+    every = build_index(data, spec.replace(area_coverage=0.0))   # an index that holds its data
+    own, what_if = _not_ranked_context(data, spec, result, every, code)
     local = None
     if is_local_edition(data):
-        every = build_index(data, spec.replace(area_coverage=0.0))
         local = local_briefing(data, result, code, None, spec, coverage_result=every)
     ldi = data.has_ldi_tables
     return Briefing(

@@ -35,7 +35,7 @@ from ..errors import LDIError
 from ..data.geography import Unit, resolve_unit, units_of
 from ..data.load import REPO_ROOT, data_fingerprint, default_data_dir
 from .notebooks import (NOTEBOOKS, RunResult, allow_new_runs, check_parameters, default_runs,
-                        dump_json, execute_notebook, notebook_parameters, render_html,
+                        dump_json, notebook_parameters, render_html,
                         skipped_notebooks, stop_all)
 
 #: Lock file inside an output folder, held (``flock``) by the run writing into it.
