@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from ldi_helpers.analysis.local_ranks import nominal_rank_within, rank_within, subset_interval
+from ldi_helpers.analysis.local_ranks import (nominal_rank_within, rank_of_within, rank_within,
+                                              subset_interval)
 from ldi_helpers.data.load import REPO_ROOT, load_data
 
 LAD = REPO_ROOT / "data" / "editions" / "lad"
@@ -35,6 +36,22 @@ def test_subset_interval_known_answer():
     r2 = np.array([[1, 2]] * 18 + [[2, 1]] * 2, dtype=float)
     assert subset_interval(r2, ["a", "b"], ["a", "b"], "a")["hi"] == 2
     assert subset_interval(r2, ["a", "b"], ["b"], "a") is None
+
+
+def test_one_members_rank_equals_its_column_of_rank_within():
+    # the briefing computes one member's column only; it must equal rank_within's column on
+    # ties, unranked samples (NaN) and members missing from the units
+    rng = np.random.default_rng(7)
+    ranks = rng.integers(1, 9, size=(200, 12)).astype(float)
+    ranks[rng.random(ranks.shape) < 0.1] = np.nan
+    units = [f"u{i}" for i in range(12)]
+    subset = ["u3", "u0", "zz", "u7", "u11", "u5"]
+    full = rank_within(ranks, units, subset)
+    members = [s for s in subset if s in units]
+    for j, code in enumerate(members):
+        np.testing.assert_array_equal(rank_of_within(ranks, units, subset, code), full[:, j])
+    assert rank_of_within(ranks, units, subset, "u1") is None  # not in the subset
+    assert rank_of_within(ranks, units, subset, "zz") is None  # not among the units
 
 
 def test_nominal_rank_within():
@@ -159,6 +176,47 @@ def test_district_map_has_a_description():
     finally:
         plt.close(fig)
     assert "local authority districts of North East" in alt and "Strongest" in alt
+
+
+def test_many_tile_map_draws_the_same_hexagons_as_one_patch_each():
+    """A map of more than MAX_LABELLED_TILES units draws its tiles as one collection: the same
+    hexagon corners and colours RegularPolygon draws, grey without a value, the highlighted
+    tile a separate patch with a black edge."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import RegularPolygon
+
+    from ldi_helpers.report import plots
+
+    n = plots.MAX_LABELLED_TILES + 10
+    tiles = pd.DataFrame({"area_code": [f"A{i:02d}" for i in range(n)],
+                          "name": [f"Area {i}" for i in range(n)],
+                          "tile_q": [i % 8 for i in range(n)], "tile_r": [i // 8 for i in range(n)]})
+    values = pd.Series(np.linspace(0, 100, n), index=tiles["area_code"])
+    values.iloc[5] = np.nan
+    fig = plots.plot_tile_map(values, "t", "score", "src", tiles=tiles, highlight="A07")
+    try:
+        ax = fig.axes[0]
+        (coll,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        (hl,) = [p for p in ax.patches if isinstance(p, RegularPolygon)]
+        pos = plots._tile_positions(tiles)
+        others = [c for c in tiles["area_code"] if c != "A07"]
+        assert len(coll.get_paths()) == n - 1
+        norm = matplotlib.colors.Normalize(np.nanmin(values), np.nanmax(values))
+        for code, path, face in zip(others, coll.get_paths(), coll.get_facecolors()):
+            ref = RegularPolygon(pos[code], numVertices=6, radius=plots.HEX_RADIUS, orientation=0)
+            corners = ref.get_patch_transform().transform(ref.get_path().vertices[:6])
+            np.testing.assert_allclose(path.vertices[:6], corners, atol=1e-12)
+            v = values[code]
+            want = plt.get_cmap("viridis")(norm(v)) if np.isfinite(v) else \
+                matplotlib.colors.to_rgba("#d9d9d9")
+            np.testing.assert_allclose(face, want, atol=1e-12)
+        assert hl.xy == pytest.approx(pos["A07"])
+        assert matplotlib.colors.to_hex(hl.get_edgecolor()) == "#000000"
+    finally:
+        plt.close(fig)
 
 
 # --------------------------------------------------------------------------- index page

@@ -616,8 +616,9 @@ def format_value(value, unit: str) -> str:
 def uk_reference(data, indicator_id: str, period: str) -> float | None:
     """The UK figure the data hold for an indicator and period, or None (never invented)."""
     v = data.values
-    mask = (v["indicator_id"] == indicator_id) & (v["period"].astype(str) == str(period)) & (
-        v["area_code"].isin(UK_CODES) | v["geography"].astype(str).str.upper().isin(("UK", "CTRY")))
+    v = v[v["indicator_id"] == indicator_id]  # first the indicator's rows (a district edition
+    v = v[v["period"].astype(str) == str(period)]  # holds ~100k values): then the text tests
+    mask = v["area_code"].isin(UK_CODES) | v["geography"].astype(str).str.upper().isin(("UK", "CTRY"))
     rows = v.loc[mask, "value"]
     return float(rows.iloc[0]) if len(rows) else None
 

@@ -75,6 +75,34 @@ def _tile_positions(tiles: pd.DataFrame | None) -> dict[str, tuple[float, float]
     return pos
 
 
+#: Radius of a hex tile (centres one unit apart) and its corners (pointy top, as
+#: ``RegularPolygon(numVertices=6, orientation=0)`` draws them).
+HEX_RADIUS = 0.57
+_HEX_CORNERS = HEX_RADIUS * np.column_stack([np.cos(np.pi / 2 + np.arange(6) * np.pi / 3),
+                                             np.sin(np.pi / 2 + np.arange(6) * np.pi / 3)])
+
+
+def _draw_hex_collection(ax, pos, values, cm, norm, highlight) -> None:
+    """Many small tiles (districts) as one collection: the same hexagons as one patch each, drawn
+    ~20x faster (a district map has 361); the highlighted tile on top with a black edge."""
+    from matplotlib.collections import PolyCollection
+
+    codes = list(pos)
+    centres = np.array([pos[c] for c in codes], dtype=float)
+    v = np.array([values.get(c, np.nan) for c in codes], dtype=float)
+    colours = np.array([cm(norm(x)) if np.isfinite(x) else matplotlib.colors.to_rgba("#d9d9d9")
+                        for x in v])
+    keep = np.array([c != highlight for c in codes])
+    ax.add_collection(PolyCollection(centres[keep][:, None, :] + _HEX_CORNERS[None, :, :],
+                                     facecolors=colours[keep], edgecolors="white", linewidths=0.3,
+                                     zorder=1), autolim=False)
+    if highlight in pos:
+        i = codes.index(highlight)
+        ax.add_patch(RegularPolygon(tuple(centres[i]), numVertices=6, radius=HEX_RADIUS,
+                                    orientation=0, facecolor=colours[i], edgecolor="black",
+                                    linewidth=2, zorder=3))
+
+
 def add_source(fig: plt.Figure, source: str, licence: str | None = None) -> None:
     """Write the source and licence line at the foot of a figure.
 
@@ -161,11 +189,13 @@ def plot_tile_map(
     # many small tiles (districts): no text in the tiles, thin edges; the alt text names the
     # strongest and weakest and the page's table lists every unit
     labelled = len(pos) <= MAX_LABELLED_TILES
-    for code, (x, y) in pos.items():
+    if not labelled:
+        _draw_hex_collection(ax, pos, values, cm, norm, highlight)
+    for code, (x, y) in (pos.items() if labelled else ()):
         v = values.get(code, np.nan)
         colour = cm(norm(v)) if np.isfinite(v) else "#d9d9d9"
         edge = "black" if code == highlight else "white"
-        ax.add_patch(RegularPolygon((x, y), numVertices=6, radius=0.57, orientation=0,
+        ax.add_patch(RegularPolygon((x, y), numVertices=6, radius=HEX_RADIUS, orientation=0,
                                     facecolor=colour, edgecolor=edge,
                                     linewidth=(3 if code == highlight else 1.5) if labelled
                                     else (2 if code == highlight else 0.3),
