@@ -231,3 +231,45 @@ def test_batch_copeland_is_identical_to_copeland(n_inputs):
     w[50:100, 3:] = 0.0
     w[100:110, -1] = 0.0
     np.testing.assert_array_equal(_copeland(v, w), copeland(v, w))
+
+
+def test_selection_settings_that_select_the_same_data_share_one_preparation(monkeypatch):
+    """Coverage thresholds that drop no indicator give the same stage: the uncertainty engine
+    prepares it once (stage_signature), and what each setting gets equals a fresh preparation
+    under that setting's own spec."""
+    import itertools
+
+    import ldi_helpers.method.batch as batch_mod
+    from ldi_helpers.analysis.factors import default_factors
+    from ldi_helpers.analysis.uncertainty import _stage_key_factors, _stage_spec, make_batch_model
+    from ldi_helpers.data.load import load_data
+    from ldi_helpers.method.batch import prepare_batch, stage_signature
+    from ldi_helpers.method.index import stage
+    from ldi_helpers.method.spec import default_spec
+
+    data, spec = load_data(), default_spec()
+    factors = default_factors(data, spec)
+    names = _stage_key_factors(factors)
+    keys = list(itertools.product(*[range(len(factors[n].choices)) for n in names]))
+    specs = {k: _stage_spec(spec, factors.select(names),
+                            {n: np.array([c]) for n, c in zip(names, k)}, 0) for k in keys}
+    sigs = {k: stage_signature(stage(data, s)) for k, s in specs.items()}
+    assert 1 < len(set(sigs.values())) < len(keys)  # some settings coincide, not all
+    calls = []
+
+    def counting(d, s=None, staged=None):
+        calls.append(s)
+        return prepare_batch(d, s, staged=staged)
+
+    monkeypatch.setattr(batch_mod, "prepare_batch", counting)
+    model = make_batch_model(data, factors, spec)
+    assert model.prepare_all() == len(keys)
+    assert len(calls) == len(set(sigs.values()))  # one preparation per distinct stage
+    monkeypatch.undo()
+    for k in keys:
+        got, fresh = model.prepared_for(k), prepare_batch(data, specs[k])
+        assert got.spec == specs[k]
+        assert got.areas == fresh.areas and got.indicators == fresh.indicators
+        for field in ("scores", "imputed", "indicator_weights", "component_weights",
+                      "pca_indicator_weights"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(fresh, field))

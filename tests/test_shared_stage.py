@@ -84,7 +84,7 @@ def test_shared_stage_computes_once_for_both_readers(data, tmp_path, monkeypatch
     sens = dict(reports[0], **SENS)
     stage = shared.SharedStage(data, tmp_path / "cache", reports, sens).start()
     assert stage.wait(300) and stage.error is None
-    assert count.read_text().split()[1:] == ["report+sensitivity"]
+    assert count.read_text().split()[1:] == ["report+sensitivity", "stage"]
     assert len(list((tmp_path / "cache").glob("uncertainty-*.pkl"))) == 1
     assert len(list((tmp_path / "cache").glob("sensitivity-*.pkl"))) == 1
     # the readers only read: nothing more is computed
@@ -111,7 +111,7 @@ def test_a_run_computes_the_shared_stage_once_and_reports_only_read_it(
     assert all(r.ok for r in results), [r.error for r in results]
     lines = count.read_text().splitlines()
     assert len(lines) == 1, lines                      # once per run ...
-    assert lines[0].split()[0] == str(os.getpid())     # ... by the run itself, not a report
+    assert lines[0].split()[2] == "stage"              # ... by the run's stage, not a report
     man = json.loads(manifest.read_text())
     assert man["shared_stage"]["error"] is None
     # the same numbers as a briefing computed alone, without any cache
@@ -177,3 +177,75 @@ def test_a_dask_worker_elsewhere_reads_the_shared_results_it_is_sent(data, tmp_p
     nb = nbformat.reads(out["notebook"].decode(), as_version=4)
     b = build_briefing(data, "Wales", n_samples=64, sobol_n=16, seed=7)
     assert b.interval_phrase() in nbformat.writes(nb)
+
+
+def test_the_stage_in_its_own_process_writes_the_same_entries_as_in_a_thread(data, tmp_path):
+    reports = [{"spec": {}, "n_samples": 64, "sobol_n": 16, "seed": 7}]
+    sens = dict(reports[0], **SENS)
+    got = {}
+    for mode in ("thread", "process"):
+        stage = shared.SharedStage(data, tmp_path / mode, reports, sens, mode=mode).start()
+        assert stage.wait(300) and stage.error is None, stage.error
+        assert stage.mode == mode and stage.seconds > 0
+        got[mode] = {p.name: p for p in (tmp_path / mode).glob("*.pkl")}
+    assert sorted(got["thread"]) == sorted(got["process"]) and len(got["thread"]) == 2
+    name = next(n for n in got["thread"] if n.startswith("uncertainty-"))
+    _same_entry(shared._read(got["thread"][name]), shared._read(got["process"][name]))
+
+
+def test_a_stage_process_that_dies_is_reported_and_the_run_can_go_on(data, tmp_path):
+    import signal
+    import time
+
+    reports = [{"spec": {}, "n_samples": 4096, "sobol_n": 4096, "seed": 7}]
+    stage = shared.SharedStage(data, tmp_path / "c", reports, mode="process").start()
+    time.sleep(0.3)
+    os.kill(stage._proc.pid, signal.SIGKILL)
+    assert stage.wait(60)
+    assert "exit code -9" in stage.error and "themselves" in stage.error
+    assert not list((tmp_path / "c").glob("uncertainty-*.pkl"))  # nothing half-written read
+    # stop() on a stage that is over does nothing; on a running one it ends it
+    stage.stop()
+    running = shared.SharedStage(data, tmp_path / "d", reports, mode="process").start()
+    running.stop()
+    assert running.wait(60) and not running._proc.is_alive() and running.error
+
+
+def test_auto_mode_uses_a_thread_when_other_threads_run(data, tmp_path):
+    import threading
+
+    gate = threading.Event()
+    other = threading.Thread(target=gate.wait, daemon=True)
+    other.start()
+    try:
+        assert not shared._may_fork()
+        stage = shared.SharedStage(data, tmp_path, [{"spec": {}, "n_samples": 16, "sobol_n": 0,
+                                                     "seed": 1}]).start()
+        assert stage.mode == "thread" and stage.wait(300) and stage.error is None
+    finally:
+        gate.set()
+    with pytest.raises(Exception, match="'auto', 'process' or 'thread'"):
+        shared.SharedStage(data, tmp_path, [], mode="fork")
+
+
+def test_a_forked_child_does_not_hold_the_output_lock(tmp_path):
+    import multiprocessing as mp
+
+    from ldi_helpers.run.runner import OutputLock
+
+    def probe(fd, conn):
+        # the number may be reused in the child (multiprocessing opens /dev/null as stdin):
+        # ask which file it names
+        try:
+            conn.send(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            conn.send("closed")
+
+    with OutputLock(tmp_path) as lock:
+        ctx = mp.get_context("fork")
+        recv, send = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=probe, args=(lock.fd, send))
+        p.start()
+        p.join(30)
+        assert recv.recv() != str(lock.path.resolve())
+        assert os.readlink(f"/proc/self/fd/{lock.fd}") == str(lock.path.resolve())  # here: held

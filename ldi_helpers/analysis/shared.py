@@ -134,11 +134,18 @@ def _to_store(path: Path) -> None:
         pass
 
 
+_ROLE = threading.local()
+
+
 def _note_computation(kind: str) -> None:
+    """Append ``<pid> <kind> <who>`` to ``$LDI_SHARED_COUNT_FILE`` (tests count computations):
+    ``who`` is ``stage`` inside a run's :class:`SharedStage`, else ``reader`` (a notebook that
+    computed the numbers itself)."""
     path = os.environ.get(COUNT_ENV)
     if path:
+        who = "stage" if getattr(_ROLE, "stage", False) else "reader"
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {kind}\n")
+            fh.write(f"{os.getpid()} {kind} {who}\n")
 
 
 def _key(data, spec, n_samples: int, sobol_n: int, seed: int, **extra) -> str:
@@ -341,14 +348,29 @@ class SharedStage:
         ``factors``, ``weight_spread``, ``bootstrap``); computed with the briefings' entry of the
         same spec and sample settings in one go.
 
+    mode : {"auto", "process", "thread"}
+        Where the computation runs. ``process``: a forked child process, whose main thread may
+        fork the engine's workers (:mod:`ldi_helpers.method.workers`) and which shares no
+        interpreter lock with the run's own threads (kernels, page rendering); ``thread``: a
+        daemon thread of this process (one core: the engine forks no workers from a secondary
+        thread). ``auto`` (default): ``process`` on Linux when this process runs no other thread
+        (forking a process with threads could copy a lock another thread holds), else ``thread``.
+
     Notes
     -----
-    :meth:`start` runs the computation in a daemon thread (kernels start meanwhile, and analysis
-    notebooks that need none of it run); :meth:`wait` blocks the jobs that read it until it is
-    done. A failure is kept, not raised: the notebooks then compute (and report) it themselves.
+    :meth:`start` returns at once (kernels start meanwhile, and analysis notebooks that need
+    none of it run); :meth:`wait` blocks the jobs that read it until it is done. Results reach
+    the readers as files in ``cache_dir``. A failure (also a stage process that dies) is kept in
+    :attr:`error`, not raised: the notebooks then compute (and report) it themselves.
+    :meth:`stop` ends a stage process (an interrupted run).
     """
 
-    def __init__(self, data, cache_dir, reports: list[dict], sensitivity: dict | None = None):
+    def __init__(self, data, cache_dir, reports: list[dict], sensitivity: dict | None = None,
+                 mode: str = "auto"):
+        if mode not in ("auto", "process", "thread"):
+            from ..errors import LDIError
+
+            raise LDIError(f"shared stage mode must be 'auto', 'process' or 'thread', got {mode!r}")
         self.data = data
         self.cache_dir = Path(cache_dir)
         self.tasks = _unique(reports)
@@ -357,7 +379,9 @@ class SharedStage:
         self.error: str | None = None
         self.seconds = 0.0
         self.reused = 0  # entries taken from the cross-run store (:func:`store_dir`)
+        self.mode = mode
         self._thread: threading.Thread | None = None
+        self._proc = None
 
     @property
     def needed(self) -> bool:
@@ -369,7 +393,23 @@ class SharedStage:
         if not self.needed:
             self.done.set()
             return self
-        self._thread = threading.Thread(target=self._run, name="ldi-shared-stage", daemon=True)
+        if self.mode == "auto":
+            self.mode = "process" if _may_fork() else "thread"
+        if self.mode == "process":
+            import multiprocessing as mp
+
+            self._parent = os.getpid()
+            ctx = mp.get_context("fork")
+            recv, send = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_stage_process, args=(self, send),
+                                     name="ldi-shared-stage", daemon=False)
+            self._proc.start()
+            send.close()  # the child's end: EOF here when the child ends without a word
+            self._thread = threading.Thread(target=self._watch, args=(recv,),
+                                            name="ldi-shared-stage-watch", daemon=True)
+        else:
+            self._thread = threading.Thread(target=self._run, name="ldi-shared-stage",
+                                            daemon=True)
         self._thread.start()
         return self
 
@@ -377,12 +417,37 @@ class SharedStage:
         """Block until the stage is done (True) or ``timeout`` seconds passed (False)."""
         return self.done.wait(timeout)
 
+    def stop(self) -> None:
+        """End a stage process that is still running (an interrupted run); its partial files
+        are temporary names, never read."""
+        proc = self._proc
+        if proc is not None and proc.is_alive():
+            proc.terminate()
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+
+    def _watch(self, recv) -> None:
+        """(Parent) wait for the stage process's report, then mark the stage done."""
+        try:
+            self.error, self.seconds, self.reused = recv.recv()
+        except (EOFError, OSError):
+            self._proc.join()
+            self.error = (f"the shared stage process ended (exit code {self._proc.exitcode}) "
+                          "before finishing; the notebooks computed their numbers themselves")
+        finally:
+            recv.close()
+            self._proc.join()
+            self.done.set()
+
     def _run(self) -> None:
         import time
 
         from ..method.spec import coerce_spec
 
         t0 = time.perf_counter()
+        _ROLE.stage = True
         try:
             sens = self.sensitivity
             sens_key = None
@@ -431,6 +496,7 @@ class SharedStage:
         except Exception as exc:  # noqa: BLE001 - the notebooks compute and report it themselves
             self.error = f"{type(exc).__name__}: {exc}"
         finally:
+            _ROLE.stage = False
             self.seconds = time.perf_counter() - t0
             self.done.set()
 
@@ -439,6 +505,44 @@ class SharedStage:
                                 sens["sobol_n"], sens["seed"], sens.get("factors", "all"),
                                 sens.get("weight_spread"), sens.get("bootstrap", 50),
                                 sens.get("convergence_steps", 3))
+
+
+def _may_fork() -> bool:
+    """True when a stage process may be forked from here: Linux, the main thread of a process
+    that runs no other thread and may have children (not a daemonic process)."""
+    import multiprocessing as mp
+    import sys
+
+    return (sys.platform.startswith("linux") and threading.active_count() == 1
+            and threading.current_thread() is threading.main_thread()
+            and not mp.current_process().daemon)
+
+
+def _end_with_parent(sig: int) -> None:
+    """(Linux child) have the kernel send ``sig`` to this process when its parent dies (a run
+    killed with SIGKILL leaves no stage computing on)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - Linux has prctl
+        pass
+
+
+def _stage_process(stage: SharedStage, conn) -> None:
+    """(Child) compute the stage and send ``(error, seconds, reused)`` to the parent."""
+    import signal
+
+    # the run's handlers (end kernels, remove the staging folder) belong to the parent
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    _end_with_parent(signal.SIGTERM)
+    if os.getppid() != stage._parent:  # the run ended before the line above took effect
+        os._exit(1)
+    stage._run()
+    conn.send((stage.error, stage.seconds, stage.reused))
+    conn.close()
 
 
 def _unique(tasks: list[dict]) -> list[dict]:

@@ -516,9 +516,13 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
     callable
         ``model(settings) -> {"rank": (n, units), "score": (n, units)}``; ``model.prepare_all()``
         prepares every selection-level setting ahead of time (for timing); ``model.areas`` the
-        fixed area set, ``model.left_out`` the edition's areas outside it.
+        fixed area set, ``model.left_out`` the edition's areas outside it, ``model.prepared_for(key)``
+        the engine's preparation of one selection-level setting (its factor codes).
     """
-    from ..method.batch import CHOICE_TABLES, evaluate_batch, prepare_batch
+    import dataclasses
+
+    from ..method.batch import CHOICE_TABLES, evaluate_batch, prepare_batch, stage_signature
+    from ..method.index import stage as _stage
     from .factors import INCLUDE_PREFIX, included_mask, stand_ins
     from ..method.spec import coerce_spec
 
@@ -535,10 +539,20 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
             f = factors[name]
             lookups[name] = np.array([CHOICE_TABLES[name].index(c) for c in f.choices], dtype=np.int64)
 
+    by_stage: dict[str, Any] = {}
+
     def prepared_for(key: tuple[int, ...]):
         if key not in cache:
             settings = {n: np.array([c]) for n, c in zip(stage_names, key)}
-            cache[key] = prepare_batch(data, _stage_spec(base, factors.select(stage_names), settings, 0))
+            spec_k = _stage_spec(base, factors.select(stage_names), settings, 0)
+            st = _stage(data, spec_k)
+            sig = stage_signature(st)
+            if sig in by_stage:
+                # the same selected and screened data (e.g. a coverage threshold that drops no
+                # indicator): the same prepared scores, under this key's spec
+                cache[key] = dataclasses.replace(by_stage[sig], spec=spec_k)
+            else:
+                cache[key] = by_stage[sig] = prepare_batch(data, spec_k, staged=st)
         return cache[key]
 
     def prepare_all() -> int:
@@ -614,6 +628,7 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         return {"rank": ranks, "score": scores}
 
     model.prepare_all = prepare_all  # type: ignore[attr-defined]
+    model.prepared_for = prepared_for  # type: ignore[attr-defined]
     model.areas = tuple(cols)  # type: ignore[attr-defined]
     model.left_out = left_out  # type: ignore[attr-defined]
     return model

@@ -168,20 +168,47 @@ class BatchResult:
         return pd.DataFrame(self.ranks, columns=pd.Index(self.areas, name="area_code"))
 
 
-def prepare_batch(data, spec: MethodSpec | dict | None = None) -> PreparedData:
+def stage_signature(st: Stage) -> str:
+    """SHA-256 of everything :func:`prepare_batch` reads from a :class:`Stage`.
+
+    Two specs that differ only in selection-level choices (a coverage threshold that drops no
+    indicator, say) give stages with the same signature, hence the same prepared scores: the
+    uncertainty engine prepares such a stage once. The screening notes (which name the threshold)
+    are left out; they do not enter the scores.
+    """
+    import hashlib
+    import pickle
+
+    h = hashlib.sha256()
+    for arr in (st.raw, st.comp_index, st.direction, st.posts,
+                st.indicator_base_weights if st.indicator_base_weights is not None else np.empty(0)):
+        a = np.ascontiguousarray(arr)
+        h.update(f"{a.dtype}{a.shape}".encode())
+        h.update(a.tobytes())
+    h.update(pickle.dumps((st.areas, st.indicators, st.components, st.upper, st.groups,
+                           st.area_names, st.normalisation_overrides, st.treatment_overrides),
+                          protocol=4))
+    h.update(st.meta.to_csv().encode())
+    return h.hexdigest()
+
+
+def prepare_batch(data, spec: MethodSpec | dict | None = None,
+                  staged: Stage | None = None) -> PreparedData:
     """Precompute selection, screening and every option's indicator scores (see module doc).
 
     Parameters
     ----------
     data : LDIData
     spec : MethodSpec, mapping of overrides, or None (default spec)
+    staged : Stage, optional
+        ``stage(data, spec)`` when the caller has it already.
 
     Returns
     -------
     PreparedData
     """
     spec = coerce_spec(spec)
-    st: Stage = stage(data, spec)
+    st: Stage = staged if staged is not None else stage(data, spec)
     n_a, n_i = st.raw.shape
     scores = np.empty((len(IMPUTATIONS), len(TREATMENTS), len(NORMALISATIONS), n_a, n_i))
     imputed = np.zeros(scores.shape, dtype=bool)

@@ -291,6 +291,7 @@ class OutputLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         self.fd = fd
+        _LOCK_FDS.add(fd)
         return self
 
     def release(self, remove: bool = False) -> None:
@@ -299,11 +300,31 @@ class OutputLock:
             return
         if remove:
             self.path.unlink(missing_ok=True)
+        _LOCK_FDS.discard(self.fd)
         os.close(self.fd)  # closing the descriptor releases the flock
         self.fd = None
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+#: Descriptors of the output locks this process holds. A forked child (the shared stage, the
+#: engine's workers) closes its copies at once, so that it never keeps a folder locked after
+#: the run that locked it has ended (closing a copy does not release the parent's lock).
+_LOCK_FDS: set[int] = set()
+
+
+def _close_lock_fds_in_child() -> None:
+    for fd in list(_LOCK_FDS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _LOCK_FDS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_lock_fds_in_child)
 
 
 def clean_stale_staging(output_dir: Path) -> list[Path]:
@@ -590,16 +611,21 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
         started = time.time()
         results: dict[str, RunResult] = {}
         env = {"LDI_CACHE_DIR": str(staging / ".cache"), "LDI_DATA_DIR": str(data_dir)}
+        # Shared work once per run: the uncertainty every briefing (and the sensitivity page)
+        # reads is computed here, in the background while the kernels start and the other
+        # analysis notebooks run; the jobs that read it wait for it (analysis/shared.py). It
+        # starts before anything else starts a thread, so that it can run in its own process.
+        shared = shared_stage(jobs, data, staging / ".cache").start()
         # --- issue 12 hook: warm kernels, one process per notebook, or Dask ---
         from .executors import make_executor
 
-        ex = (make_executor(executor, jobs_in_parallel, env, scheduler,
-                            notebooks={j.notebook for j in jobs}) if jobs else None)
+        try:
+            ex = (make_executor(executor, jobs_in_parallel, env, scheduler,
+                                notebooks={j.notebook for j in jobs}) if jobs else None)
+        except BaseException:
+            shared.stop()
+            raise
         # --- end hook ---
-        # Shared work once per run: the uncertainty every briefing (and the sensitivity page)
-        # reads is computed here, in the background while the kernels start and the other
-        # analysis notebooks run; the jobs that read it wait for it (analysis/shared.py).
-        shared = shared_stage(jobs, data, staging / ".cache").start()
         # the index page's rank map depends only on the data and the spec: drawn in the
         # background once the shared stage is done, while the notebooks run
         rank_map: dict = {}
@@ -701,6 +727,7 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
             # so the worker threads return, then let the cleanup below remove the staging.
             for fut in futures:
                 fut.cancel()
+            shared.stop()
             stop_all()
             if ex is not None:
                 ex.stop()
