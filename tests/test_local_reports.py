@@ -397,3 +397,14 @@ def test_workbook_holds_the_analysis_pages_only_for_hundreds_of_briefings(tmp_pa
     manifest["workbook_scope"] = "all"
     page = write_index_page(tmp_path / "index.html", manifest, data=load_data(LAD)).read_text()
     assert "all figures of this run as an Excel workbook" in page
+
+
+def test_prewarm_editions_fills_the_memos_a_briefing_reads():
+    from ldi_helpers.report import local
+
+    local._EDITION_INDEX.clear()
+    local.prewarm_editions(REPO_ROOT / "data")
+    assert [k[0] for k in local._EDITION_INDEX] == [str(LAD.resolve())]
+    local._EDITION_INDEX.clear()
+    local.prewarm_editions(LAD)  # a district edition: the ITL1 edition above it
+    assert [k[0] for k in local._EDITION_INDEX] == [str((REPO_ROOT / "data").resolve())]

@@ -324,6 +324,20 @@ def _edition_index(folder: Path, spec=None):
     return _EDITION_INDEX[key]
 
 
+def prewarm_editions(data_dir) -> None:
+    """Load an edition and the one a briefing reads beside it (the district edition under the
+    LDI data, or the ITL1 edition above a district edition) with its default index, into this
+    process's memos (:func:`ldi_helpers.data.load.load_data`, :func:`_edition_index`)."""
+    from ..data.load import load_data
+
+    data = load_data(Path(data_dir))
+    other = itl1_data_dir(data)
+    lad = Path(data.data_dir) / "editions" / "lad"
+    for folder in (other, lad if lad.is_dir() else None):
+        if folder is not None:
+            _edition_index(folder)
+
+
 def district_section(data, code: str, top: int = 3) -> dict | None:
     """The districts of one ITL1 region, from the district edition beside the LDI data.
 
