@@ -15,6 +15,16 @@ import pandas as pd
 from ..errors import LDIError
 
 
+def _columns(ranks, units) -> tuple[np.ndarray, dict[str, int]]:
+    """``ranks`` as a 2-d float array and each unit code's column; one code per column."""
+    r = np.atleast_2d(np.asarray(ranks, dtype=float))
+    units = [str(u) for u in units]
+    if r.shape[1] != len(units):
+        raise LDIError(f"{len(units)} unit codes for {r.shape[1]} columns of ranks; pass one "
+                       "code per column")
+    return r, {u: i for i, u in enumerate(units)}
+
+
 def rank_within(ranks: np.ndarray, units: Sequence[str], subset: Sequence[str]) -> np.ndarray:
     """Rank of each subset member among the subset, in every sample.
 
@@ -33,14 +43,8 @@ def rank_within(ranks: np.ndarray, units: Sequence[str], subset: Sequence[str]) 
         1 + number of subset members strictly better in that sample; NaN where not ranked.
         Columns in the order of the subset members found in ``units``.
     """
-    r = np.atleast_2d(np.asarray(ranks, dtype=float))
-    units = [str(u) for u in units]
-    if r.shape[1] != len(units):
-        raise LDIError(f"{len(units)} unit codes for {r.shape[1]} columns of ranks; pass one "
-                       "code per column")
-    pos = {u: i for i, u in enumerate(units)}
-    cols = [pos[str(s)] for s in subset if str(s) in pos]
-    sub = r[:, cols]
+    r, pos = _columns(ranks, units)
+    sub = r[:, [pos[str(s)] for s in subset if str(s) in pos]]
     # count members strictly better: NaN compares False, so unranked members never count
     better = (sub[:, None, :] < sub[:, :, None]).sum(axis=2)
     out = 1.0 + better
@@ -62,12 +66,7 @@ def rank_of_within(ranks: np.ndarray, units: Sequence[str], subset: Sequence[str
         1 + members strictly better; NaN where ``code`` is not ranked. None when ``code`` is not
         a member of ``subset`` found in ``units``.
     """
-    r = np.atleast_2d(np.asarray(ranks))
-    units = [str(u) for u in units]
-    if r.shape[1] != len(units):
-        raise LDIError(f"{len(units)} unit codes for {r.shape[1]} columns of ranks; pass one "
-                       "code per column")
-    pos = {u: i for i, u in enumerate(units)}
+    r, pos = _columns(ranks, units)
     members = [str(s) for s in subset if str(s) in pos]
     if str(code) not in members:
         return None

@@ -382,6 +382,7 @@ class SharedStage:
         self.mode = mode
         self._thread: threading.Thread | None = None
         self._proc = None
+        self._parent: int | None = None  # PID that forked the stage process
 
     @property
     def needed(self) -> bool:

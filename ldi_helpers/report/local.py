@@ -331,11 +331,15 @@ def prewarm_editions(data_dir) -> None:
     from ..data.load import load_data
 
     data = load_data(Path(data_dir))
-    other = itl1_data_dir(data)
-    lad = Path(data.data_dir) / "editions" / "lad"
-    for folder in (other, lad if lad.is_dir() else None):
+    for folder in (itl1_data_dir(data), district_data_dir(data)):
         if folder is not None:
             _edition_index(folder)
+
+
+def district_data_dir(data) -> Path | None:
+    """The district edition beside an LDI edition (``<data_dir>/editions/lad``), or None."""
+    folder = Path(data.data_dir) / DISTRICT_EDITION
+    return folder if (folder / "areas.csv").is_file() else None
 
 
 def district_section(data, code: str, top: int = 3) -> dict | None:
@@ -358,8 +362,8 @@ def district_section(data, code: str, top: int = 3) -> dict | None:
         by code), ``tiles`` (areas rows of the region), ``coverage`` (sentence), ``edition``;
         None when there is no district edition or no district of the region is ranked.
     """
-    folder = Path(data.data_dir) / DISTRICT_EDITION
-    if not (folder / "areas.csv").is_file():
+    folder = district_data_dir(data)
+    if folder is None:
         return None
     lad, res = _edition_index(folder)
     a = lad.areas.set_index("area_code")

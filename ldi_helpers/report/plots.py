@@ -197,11 +197,8 @@ def plot_tile_map(
         edge = "black" if code == highlight else "white"
         ax.add_patch(RegularPolygon((x, y), numVertices=6, radius=HEX_RADIUS, orientation=0,
                                     facecolor=colour, edgecolor=edge,
-                                    linewidth=(3 if code == highlight else 1.5) if labelled
-                                    else (2 if code == highlight else 0.3),
+                                    linewidth=3 if code == highlight else 1.5,
                                     zorder=3 if code == highlight else 1))
-        if not labelled:
-            continue
         rgb = matplotlib.colors.to_rgb(colour)
         dark = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) < 0.55
         label = (fmt.format(v) if fmt else compact(v)) if np.isfinite(v) else "n/a"
