@@ -239,11 +239,11 @@ def test_selection_settings_that_select_the_same_data_share_one_preparation(monk
     under that setting's own spec."""
     import itertools
 
-    import ldi_helpers.method.batch as batch_mod
     from ldi_helpers.analysis.factors import default_factors
     from ldi_helpers.analysis.uncertainty import _stage_key_factors, _stage_spec, make_batch_model
     from ldi_helpers.data.load import load_data
     from ldi_helpers.method.batch import prepare_batch, stage_signature
+    from ldi_helpers.method.columns import ColumnCache
     from ldi_helpers.method.index import stage
     from ldi_helpers.method.spec import default_spec
 
@@ -257,11 +257,13 @@ def test_selection_settings_that_select_the_same_data_share_one_preparation(monk
     assert 1 < len(set(sigs.values())) < len(keys)  # some settings coincide, not all
     calls = []
 
-    def counting(d, s=None, staged=None):
-        calls.append(s)
-        return prepare_batch(d, s, staged=staged)
+    prepare = ColumnCache.prepare
 
-    monkeypatch.setattr(batch_mod, "prepare_batch", counting)
+    def counting(self, d, s, staged=None):
+        calls.append(s)
+        return prepare(self, d, s, staged=staged)
+
+    monkeypatch.setattr(ColumnCache, "prepare", counting)
     model = make_batch_model(data, factors, spec)
     assert model.prepare_all() == len(keys)
     assert len(calls) == len(set(sigs.values()))  # one preparation per distinct stage
@@ -270,6 +272,16 @@ def test_selection_settings_that_select_the_same_data_share_one_preparation(monk
         got, fresh = model.prepared_for(k), prepare_batch(data, specs[k])
         assert got.spec == specs[k]
         assert got.areas == fresh.areas and got.indicators == fresh.indicators
-        for field in ("scores", "imputed", "indicator_weights", "component_weights",
-                      "pca_indicator_weights"):
+        for field in ("scores", "imputed", "indicator_weights", "component_weights"):
             np.testing.assert_array_equal(getattr(got, field), getattr(fresh, field))
+        # the model passes every sample's weights: no PCA weights for a spec not weighted by PCA
+        assert np.isnan(got.pca_indicator_weights).all()
+    # a PCA-weighted spec gets them, equal to prepare_batch's
+    pca_spec = spec.replace(indicator_weighting="pca", indicator_weights={})
+    pfactors = default_factors(data, pca_spec)
+    pmodel = make_batch_model(data, pfactors, pca_spec)
+    key = (0,) * len(_stage_key_factors(pfactors))
+    got = pmodel.prepared_for(key)
+    fresh = prepare_batch(data, got.spec)
+    for field in ("scores", "indicator_weights", "pca_indicator_weights"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(fresh, field))

@@ -1,5 +1,6 @@
 """Indicator and period selection from the long values table."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from index_fixtures import make_data
@@ -73,3 +74,40 @@ def test_near_duplicates_keep_one_measure_per_concept_by_default():
     notes = select_indicators(data, default_spec()).notes
     assert any("near-duplicate" in msg for _, item, msg in notes
                if item in DEFAULT_ALTERNATIVES.values())
+
+
+def test_matrix_and_goalposts_equal_a_pivot_of_the_values_table():
+    """The selected matrix is the values table at each indicator's period, placed by area code
+    (rows for areas outside the edition dropped, areas without a row NaN), and the goalposts are
+    the indicator's smallest and largest value over every period: an independent pivot of the
+    shipped regional and district editions."""
+    from pathlib import Path
+
+    from ldi_helpers.data.load import load_data
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    for folder in (root, root / "editions" / "lad"):
+        data = load_data(folder)
+        sel = select_indicators(data, default_spec().replace(periods={}))
+        v = data.values
+        assert v["geography"].nunique() == 1  # one level per shipped edition
+        assert sel.matrix.shape[1] > 5
+        for ind in sel.matrix.columns:
+            rows = v[v["indicator_id"] == ind]
+            at = rows[rows["period"].astype(str) == sel.meta.at[ind, "period"]]
+            want = at.set_index("area_code")["value"].astype(float).reindex(sel.matrix.index)
+            np.testing.assert_array_equal(sel.matrix[ind].to_numpy(), want.to_numpy())
+            assert sel.goalposts.at[ind, "low"] == rows["value"].astype(float).min()
+            assert sel.goalposts.at[ind, "high"] == rows["value"].astype(float).max()
+
+
+def test_two_rows_for_one_area_and_period_are_refused():
+    """A values table with two rows for the same area, indicator and period is not silently
+    collapsed (the array path hands it to the frame path, which refuses it)."""
+    data = make_data()
+    v = data.values
+    ind = v["indicator_id"].iloc[0]
+    dup = v[v["indicator_id"] == ind].iloc[[0]]
+    data.values = pd.concat([v, dup], ignore_index=True)
+    with pytest.raises(ValueError, match="duplicate"):
+        select_indicators(data, default_spec())

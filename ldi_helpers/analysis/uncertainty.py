@@ -493,8 +493,10 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
     """Vectorised model: every sample evaluated by :func:`ldi_helpers.method.batch.evaluate_batch`.
 
     Samples are grouped by their selection-level choices (coverage threshold, period); each
-    group's data are prepared once (:func:`ldi_helpers.method.batch.prepare_batch`, cached across
-    calls) and all its samples are evaluated as array arithmetic: method choices as integer
+    group's data are prepared once (the batch :func:`ldi_helpers.method.batch.prepare_batch`
+    gives, assembled from per-indicator columns by a
+    :class:`~ldi_helpers.method.columns.ColumnCache`, so that an indicator column the groups
+    share is imputed, treated and normalised once; cached across calls) and all its samples are evaluated as array arithmetic: method choices as integer
     codes, weights per sample, proxies left out as weight 0 (components left empty get weight 0),
     exactly as :func:`ldi_helpers.analysis.factors.spec_for_sample` describes, so the result agrees with
     :func:`make_rebuild_model`.
@@ -517,11 +519,13 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
         ``model(settings) -> {"rank": (n, units), "score": (n, units)}``; ``model.prepare_all()``
         prepares every selection-level setting ahead of time (for timing); ``model.areas`` the
         fixed area set, ``model.left_out`` the edition's areas outside it, ``model.prepared_for(key)``
-        the engine's preparation of one selection-level setting (its factor codes).
+        the engine's preparation of one selection-level setting (its factor codes; equal to
+        ``prepare_batch``'s but for ``pca_indicator_weights``, NaN unless the spec weights by PCA).
     """
     import dataclasses
 
-    from ..method.batch import CHOICE_TABLES, evaluate_batch, prepare_batch, stage_signature
+    from ..method.batch import CHOICE_TABLES, evaluate_batch, stage_signature
+    from ..method.columns import ColumnCache
     from ..method.index import stage as _stage
     from .factors import INCLUDE_PREFIX, included_mask, stand_ins
     from ..method.spec import coerce_spec
@@ -540,6 +544,7 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
             lookups[name] = np.array([CHOICE_TABLES[name].index(c) for c in f.choices], dtype=np.int64)
 
     by_stage: dict[str, Any] = {}
+    columns = ColumnCache()
 
     def prepared_for(key: tuple[int, ...]):
         if key not in cache:
@@ -552,7 +557,9 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
                 # indicator): the same prepared scores, under this key's spec
                 cache[key] = dataclasses.replace(by_stage[sig], spec=spec_k)
             else:
-                cache[key] = by_stage[sig] = prepare_batch(data, spec_k, staged=st)
+                # PCA weights of every option are left out (NaN) unless the spec weights by
+                # PCA: every sample's indicator weights are passed to the engine
+                cache[key] = by_stage[sig] = columns.prepare(data, spec_k, staged=st)[0]
         return cache[key]
 
     def prepare_all() -> int:

@@ -268,21 +268,41 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
 
     overrides = dict(spec.periods)
     areas = area_codes(data)
-    cols: dict[str, pd.Series] = {}
+    cols: dict[str, np.ndarray] = {}
     periods: dict[str, str] = {}
     lows, highs = {}, {}
     posts = {k: (lo, hi) for k, lo, hi in spec.goalposts}
     # each indicator's rows, in table order (one grouping instead of a scan per indicator)
     at_rows = values.groupby("indicator_id", sort=False).indices
     none = np.array([], dtype=np.intp)
+    # the columns as arrays: an indicator without a denominator is gathered with array
+    # operations (the same numbers as the frame operations of a denominated one, 10x faster)
+    all_periods = values["period"].astype(str).to_numpy()
+    all_areas = values["area_code"].to_numpy()
+    all_values = values["value"].to_numpy()
+    area_pos = {a: k for k, a in enumerate(areas)}
 
     def rows_of(ind: str) -> pd.DataFrame:
         return values.take(at_rows.get(ind, none))
 
+    def column_of(idx: np.ndarray) -> np.ndarray | None:
+        """The values at rows ``idx`` placed at their areas' positions (NaN elsewhere); None
+        when an area has two rows (the frame path then reports it)."""
+        got = all_areas[idx]
+        if len(set(got)) < len(got):
+            return None
+        col = np.full(len(areas), np.nan)
+        vals = np.asarray(all_values[idx], dtype=float)
+        for a, v in zip(got, vals):
+            k = area_pos.get(a)
+            if k is not None:
+                col[k] = v
+        return col
+
     for ind in chosen:
-        rows = rows_of(ind)
-        per_col = rows["period"].astype(str)
-        have = sorted(per_col.unique())
+        idx = at_rows.get(ind, none)
+        per_arr = all_periods[idx]
+        have = sorted(set(per_arr))
         if ind in overrides:
             period = overrides[ind]
             if period not in have:
@@ -296,21 +316,28 @@ def select_indicators(data, spec: MethodSpec) -> Selection:
                 notes.append(("select", ind, "no default_period in indicators.csv; the "
                               "indicator has no values to use"))
         periods[ind] = period
-        if ind in denoms:
-            den, scale = denoms[ind]
-            den_name = str(meta_all.at[den, "name"]) if "name" in meta_all.columns else den
-            rows = denominate(ind, rows, den, rows_of(den), scale, period, notes, den_name)
-            per_col = rows["period"].astype(str)
-        at = rows[per_col == period]
-        cols[ind] = at.set_index("area_code")["value"].astype(float)
+        col = None if ind in denoms else column_of(idx[per_arr == period])
+        if col is not None:
+            cols[ind] = col
+            v = np.asarray(all_values[idx], dtype=float)
+            v = v[~np.isnan(v)]
+        else:
+            rows = rows_of(ind)
+            if ind in denoms:
+                den, scale = denoms[ind]
+                den_name = str(meta_all.at[den, "name"]) if "name" in meta_all.columns else den
+                rows = denominate(ind, rows, den, rows_of(den), scale, period, notes, den_name)
+            at = rows[rows["period"].astype(str) == period]
+            cols[ind] = at.set_index("area_code")["value"].astype(float).reindex(areas) \
+                .to_numpy(dtype=float)
+            v = rows["value"].astype(float).dropna().to_numpy()
         if ind in posts:
             lows[ind], highs[ind] = posts[ind]
         else:
-            v = rows["value"].astype(float)
             lows[ind] = float(v.min()) if len(v) else np.nan
             highs[ind] = float(v.max()) if len(v) else np.nan
     matrix = pd.DataFrame(
-        np.column_stack([cols[ind].reindex(areas).to_numpy(dtype=float) for ind in chosen])
+        np.column_stack([cols[ind] for ind in chosen])
         if chosen else np.empty((len(areas), 0)),
         index=pd.Index(areas, name="area_code"), columns=pd.Index(chosen, name="indicator_id"),
         dtype=float)
