@@ -204,6 +204,7 @@ def test_a_stage_process_that_dies_is_reported_and_the_run_can_go_on(data, tmp_p
     assert stage.wait(60)
     assert "exit code -9" in stage.error and "themselves" in stage.error
     assert not list((tmp_path / "c").glob("uncertainty-*.pkl"))  # nothing half-written read
+    assert stage.markers and not list((tmp_path / "c").glob("*.pending"))  # readers stop waiting
     # stop() on a stage that is over does nothing; on a running one it ends it
     stage.stop()
     running = shared.SharedStage(data, tmp_path / "d", reports, mode="process").start()
@@ -249,3 +250,88 @@ def test_a_forked_child_does_not_hold_the_output_lock(tmp_path):
         p.join(30)
         assert recv.recv() != str(lock.path.resolve())
         assert os.readlink(f"/proc/self/fd/{lock.fd}") == str(lock.path.resolve())  # here: held
+
+
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_the_stage_marks_the_entries_it_is_computing_until_it_ends(data, tmp_path, mode):
+    reports = [{"spec": {}, "n_samples": 256, "sobol_n": 64, "seed": 7}]
+    stage = shared.SharedStage(data, tmp_path, reports, mode=mode)
+    path = shared.report_path(tmp_path, data, default_spec(), 256, 64, 7)
+    stage.start()
+    assert stage.markers == [shared.pending_marker(path)]
+    assert shared.wait_for_entry(path)        # a reader that arrives now waits, then reads
+    assert stage.wait(300) and stage.error is None
+    assert path.is_file() and not shared.pending_marker(path).exists()
+
+
+def test_a_reader_waits_for_an_entry_being_computed_instead_of_computing_it(data, tmp_path,
+                                                                             monkeypatch):
+    import threading
+    import time
+
+    spec = default_spec()
+    entry, _ = shared.compute(data, spec, 64, 16, 7)
+    path = shared.report_path(tmp_path, data, spec, 64, 16, 7)
+    marker = shared.pending_marker(path)
+    marker.write_text("1\n")
+
+    def stage_finishes():
+        time.sleep(0.5)
+        shared._write(path, entry)
+        marker.unlink()
+
+    threading.Thread(target=stage_finishes).start()
+    monkeypatch.setattr(shared, "compute", lambda *a, **k: pytest.fail("the reader computed"))
+    t0 = time.monotonic()
+    got = shared.report_uncertainty(data, spec, 64, 16, 7, cache_dir=tmp_path)
+    assert time.monotonic() - t0 >= 0.4
+    _same_entry(got, entry)
+
+
+def test_a_reader_stops_waiting_when_the_stage_ends_without_the_entry_or_takes_too_long(
+        tmp_path):
+    import threading
+    import time
+
+    path = tmp_path / "uncertainty-x.pkl"
+    marker = shared.pending_marker(path)
+    assert not shared.wait_for_entry(path)            # no marker: no wait
+    marker.write_text("1\n")
+    threading.Timer(0.3, marker.unlink).start()       # the stage failed: marker gone, no entry
+    t0 = time.monotonic()
+    assert not shared.wait_for_entry(path, limit=30)
+    assert 0.25 <= time.monotonic() - t0 < 10
+    marker.write_text("1\n")                          # a stage that never ends: the limit
+    t0 = time.monotonic()
+    assert not shared.wait_for_entry(path, limit=0.3)
+    assert 0.25 <= time.monotonic() - t0 < 10
+
+
+def test_the_first_briefing_starts_while_the_stage_runs_and_waits_inside(data, tmp_path,
+                                                                         monkeypatch):
+    """`ldi run` starts the first briefing before a slow stage ends; the briefing waits for the
+    stage's entry inside its notebook (its execution time includes the wait) and reads it (the
+    stage computed once); the next briefing waits outside for the stage to end."""
+    import time
+
+    from ldi_helpers.run.runner import Job, run_jobs
+
+    delay = 8.0
+    compute = shared.compute
+
+    def slow(*a, **k):
+        time.sleep(delay)
+        return compute(*a, **k)
+
+    monkeypatch.setattr(shared, "compute", slow)       # the stage (thread or forked) is slow
+    count = tmp_path / "count.txt"
+    monkeypatch.setenv(shared.COUNT_ENV, str(count))
+    params = {"n_samples": 64, "sobol_n": 16, "seed": 7}
+    jobs = [Job("regional_report", f"report_{a}", {"area": a, **params}, "report", a)
+            for a in ("North East", "Wales")]
+    results, manifest = run_jobs(jobs, tmp_path / "out", 1, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    lines = count.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].split()[2] == "stage", lines
+    seconds = sorted(r.seconds for r in results)
+    assert seconds[-1] >= 0.75 * delay, seconds   # the early briefing waited for the stage

@@ -20,6 +20,13 @@ Two cache entries:
     :class:`~ldi_helpers.analysis.sensitivity.SobolResult` (scores too, bootstrap confidence
     intervals, convergence).
 
+While the stage computes a briefings' entry, a marker ``uncertainty-<key>.pkl.pending`` sits
+beside it (:func:`pending_marker`): a briefing that reaches its uncertainty meanwhile waits for the
+entry (:func:`report_uncertainty`), so that ``ldi run`` may start a briefing before the stage ends
+and the briefing's other work overlaps the stage's. The marker goes when the stage ends, also
+when it fails or its process dies; a reader then computes the numbers itself, as it does after
+waiting :data:`PENDING_WAIT_LIMIT` seconds.
+
 When a run holds both (same spec, sample sizes and seed, the page's default factor set), both
 entries come from ONE computation: the briefings' numbers are columns of the page's. A briefing
 needs neither the score indices nor the bootstrap intervals, so a run of briefings only computes
@@ -47,6 +54,10 @@ COUNT_ENV = "LDI_SHARED_COUNT_FILE"
 STORE_ENV = "LDI_SHARED_CACHE"
 #: Entries kept in the store (the least recently used go first).
 STORE_KEEP = 24
+
+#: Seconds a reader waits for an entry the run's shared stage is computing (its marker exists)
+#: before computing the numbers itself (well under the notebooks' cell timeout).
+PENDING_WAIT_LIMIT = 300.0
 
 
 def store_dir() -> Path | None:
@@ -196,6 +207,27 @@ def _write(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
+def pending_marker(path: Path) -> Path:
+    """The marker that says the run's shared stage is computing the entry ``path``."""
+    path = Path(path)
+    return path.with_name(path.name + ".pending")
+
+
+def wait_for_entry(path: Path, limit: float | None = None) -> bool:
+    """Wait while the shared stage is computing ``path`` (its :func:`pending_marker` exists), at
+    most ``limit`` seconds (default :data:`PENDING_WAIT_LIMIT`); True when the entry is there."""
+    import time
+
+    path = Path(path)
+    marker = pending_marker(path)
+    deadline = time.monotonic() + (PENDING_WAIT_LIMIT if limit is None else float(limit))
+    delay = 0.005
+    while not path.is_file() and marker.exists() and time.monotonic() < deadline:
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.05)
+    return path.is_file()
+
+
 def report_units(data, spec) -> list[str]:
     """The units a briefing's uncertainty covers: the edition's units the spec ranks (its order)."""
     from ..method.index import build_index
@@ -283,12 +315,13 @@ def report_uncertainty(data, spec, n_samples: int, sobol_n: int, seed: int, cach
                        cached_only: bool = False) -> dict | None:
     """The briefings' entry: read from ``cache_dir`` (default ``$LDI_CACHE_DIR``) or computed.
 
-    A computed entry is written to the cache when there is one. ``cached_only``: None instead of
-    computing on a cache miss.
+    A computed entry is written to the cache when there is one. While the run's shared stage is
+    computing the entry (its :func:`pending_marker` exists), this waits for it first
+    (:func:`wait_for_entry`). ``cached_only``: None instead of computing on a cache miss.
     """
     cache_dir = cache_dir or os.environ.get("LDI_CACHE_DIR")
     path = report_path(cache_dir, data, spec, n_samples, sobol_n, seed) if cache_dir else None
-    if path is not None and path.is_file():
+    if path is not None and wait_for_entry(path):  # the run's stage may be computing it
         found = _read(path)
         if found is not None:
             return found
@@ -383,6 +416,8 @@ class SharedStage:
         self._thread: threading.Thread | None = None
         self._proc = None
         self._parent: int | None = None  # PID that forked the stage process
+        #: Markers of the briefings' entries being computed (:func:`pending_marker`).
+        self.markers: list[Path] = []
 
     @property
     def needed(self) -> bool:
@@ -394,6 +429,7 @@ class SharedStage:
         if not self.needed:
             self.done.set()
             return self
+        self._mark()
         if self.mode == "auto":
             self.mode = "process" if _may_fork() else "thread"
         if self.mode == "process":
@@ -428,6 +464,28 @@ class SharedStage:
             if proc.is_alive():
                 proc.kill()
                 proc.join(5)
+        self._unmark()
+
+    def _mark(self) -> None:
+        """Put a pending marker beside every briefings' entry the stage will compute."""
+        from ..method.spec import coerce_spec
+
+        if self.cache_dir is None:
+            return
+        for task in self.tasks:
+            if not (task["n_samples"] or task["sobol_n"]):
+                continue
+            spec = coerce_spec(dict(task.get("spec") or {}))
+            marker = pending_marker(report_path(self.cache_dir, self.data, spec,
+                                                task["n_samples"], task["sobol_n"], task["seed"]))
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(f"{os.getpid()}\n", encoding="ascii")
+            self.markers.append(marker)
+
+    def _unmark(self) -> None:
+        """Remove the markers (the stage ended: readers stop waiting)."""
+        for marker in self.markers:
+            marker.unlink(missing_ok=True)
 
     def _watch(self, recv) -> None:
         """(Parent) wait for the stage process's report, then mark the stage done."""
@@ -440,6 +498,7 @@ class SharedStage:
         finally:
             recv.close()
             self._proc.join()
+            self._unmark()
             self.done.set()
 
     def _run(self) -> None:
@@ -499,6 +558,7 @@ class SharedStage:
         finally:
             _ROLE.stage = False
             self.seconds = time.perf_counter() - t0
+            self._unmark()
             self.done.set()
 
     def _sens_path(self, spec, sens: dict) -> Path:

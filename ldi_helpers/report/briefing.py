@@ -444,6 +444,18 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
     if code not in result.ranks.index or not np.isfinite(result.ranks[code]):
         return _unranked_briefing(data, region, spec, result, scenario_overrides)
     rank = int(result.ranks[code])
+    # what does not need the rank uncertainty first: in ``ldi run`` the shared stage may still
+    # be computing it (rank_uncertainty then waits for it), and this work overlaps the stage's
+    from ..analysis.whatif import smallest_improvement
+    from .local import district_section, is_local_edition, local_briefing
+
+    improvement = smallest_improvement(result, code)
+    ldi = data.has_ldi_tables
+    districts = district_section(data, code) if ldi else None
+    components = component_profile(result, code, components=data.components)
+    gva = gva_position(data, code) if ldi else {}
+    scenario = region_scenario(data, code, scenario_overrides) if ldi else None
+    sources = indicator_sources(data, result)
     interval = None
     assumptions = None
     notes: list[str] = []
@@ -471,22 +483,13 @@ def build_briefing(data, area: str, spec_overrides: dict | None = None,
                            [["assumption", "S1", "ST"]]
                            .sort_values("ST", ascending=False, na_position="last")
                            .reset_index(drop=True))
-    from ..analysis.whatif import smallest_improvement
-
-    improvement = smallest_improvement(result, code)
-    ldi = data.has_ldi_tables
-    from .local import district_section, is_local_edition, local_briefing
-
     local = (local_briefing(data, result, code, unc if (n_samples or sobol_n) else None, spec)
              if is_local_edition(data) else None)
-    districts = district_section(data, code) if ldi else None
     return Briefing(
         region=region, spec=spec, index=result, rank=rank, rank_interval=interval,
-        components=component_profile(result, code, components=data.components),
-        gva=gva_position(data, code) if ldi else {},
-        scenario=region_scenario(data, code, scenario_overrides) if ldi else None,
+        components=components, gva=gva, scenario=scenario,
         assumptions=assumptions, improvement=improvement,
-        sources=indicator_sources(data, result), notes=notes, local=local, districts=districts,
+        sources=sources, notes=notes, local=local, districts=districts,
         words=unit_words(data), component_names=dict(data.components),
     )
 

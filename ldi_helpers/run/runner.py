@@ -21,6 +21,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -639,13 +640,27 @@ def run_jobs(jobs: list[Job], output_dir: Path, jobs_in_parallel: int = 2,
             except Exception:  # noqa: BLE001 - write_index_page draws it (and says why not)
                 pass
 
-        import threading
-
         map_thread = threading.Thread(target=draw_rank_map, name="ldi-rank-map", daemon=True)
         map_thread.start()
 
+        # While the stage runs, the first briefing of each worker starts at once and waits for
+        # its entry inside its notebook (analysis/shared.py: pending markers), so that its
+        # other work overlaps the stage's; later briefings (and the sensitivity page) wait here.
+        # Dask workers may not see this machine's files: they always wait here.
+        early_slots = [jobs_in_parallel if (shared.markers and scheduler is None) else 0]
+        early_lock = threading.Lock()
+
+        def may_start_early(job: Job) -> bool:
+            if job.notebook != "regional_report":
+                return False
+            with early_lock:
+                if early_slots[0] > 0:
+                    early_slots[0] -= 1
+                    return True
+            return False
+
         def one(job: Job) -> RunResult:
-            if job.notebook in SHARED_READERS:
+            if job.notebook in SHARED_READERS and not may_start_early(job):
                 from .notebooks import _STOPPING
 
                 while not shared.wait(0.2):
