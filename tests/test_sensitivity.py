@@ -214,3 +214,55 @@ def test_outputs_analysed_in_worker_processes_give_the_same_numbers(monkeypatch)
     assert used == [2]
     pd.testing.assert_frame_equal(parallel, serial)
     assert parallel.loc[parallel["unit"] == "2", "S1"].isna().all()      # constant column
+
+
+def test_repeated_runs_of_the_design_are_copied_not_recomputed_with_the_same_numbers():
+    """evaluate_design computes each distinct run of a Saltelli design once: a row AB_k whose
+    factor k draws the same choice in A and B is A's run. Its outputs equal evaluating every
+    row (the batch model of the regional edition: ranks exactly, scores to 1e-12, because
+    NumPy's matrix kernels may round a row differently by its place in a block; a toy model
+    exactly), and the model sees only the distinct runs."""
+    from ldi_helpers.analysis.factors import default_factors
+    from ldi_helpers.analysis.sensitivity import evaluate_design, sobol_design
+    from ldi_helpers.analysis.uncertainty import make_batch_model
+    from ldi_helpers.data.load import load_data
+    from ldi_helpers.method.spec import default_spec
+
+    data, spec = load_data(), default_spec()
+    factors = default_factors(data, spec)
+    model = make_batch_model(data, factors, spec)
+    n = 64
+    design = sobol_design(factors, n, 11)
+    seen = []
+
+    def counting(settings):
+        seen.append(len(next(iter(settings.values()))))
+        return model(settings)
+
+    got = evaluate_design(counting, factors, design, n)
+    full = model(factors.decode(design))
+    np.testing.assert_array_equal(got["rank"], full["rank"])
+    np.testing.assert_allclose(got["score"], full["score"], rtol=0, atol=1e-12)
+    # a repeated row's outputs are its A row's, exactly
+    g = len(factors)
+    choice_k = next(k for k, f in enumerate(factors.factors) if hasattr(f, "choices"))
+    s = factors.decode(design)[factors.factors[choice_k].name]
+    rep = [i for i in range(n) if s[i * (g + 2)] == s[i * (g + 2) + choice_k + 1]]
+    assert rep
+    for i in rep:
+        np.testing.assert_array_equal(got["score"][i * (g + 2) + choice_k + 1],
+                                      got["score"][i * (g + 2)])
+    assert design.shape[0] * 0.5 < seen[0] < design.shape[0]   # about a third are repeats
+    # a toy model: two choices and a uniform factor; rows repeat exactly where expected
+    toy = FactorSet([choice("a", "A", "", ("x", "y"), "x"), choice("b", "B", "", ("p", "q"), "p"),
+                     UniformFactor("u", "U", "", 0.0, 1.0, 0.5)])
+    d = sobol_design(toy, 16, 3)
+    s = toy.decode(d)
+
+    def f(settings):
+        return {"y": np.column_stack([settings["a"] * 10.0 + settings["b"] + settings["u"],
+                                      settings["u"] ** 2])}
+
+    np.testing.assert_array_equal(evaluate_design(f, toy, d, 16)["y"], f(s)["y"])
+    with pytest.raises(LDIError, match="rows"):
+        evaluate_design(f, toy, d[:-1], 16)
