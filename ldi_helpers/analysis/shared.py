@@ -466,18 +466,24 @@ class SharedStage:
                 proc.join(5)
         self._unmark()
 
-    def _mark(self) -> None:
-        """Put a pending marker beside every briefings' entry the stage will compute."""
+    def _entry(self, task: dict):
+        """``(spec, path)`` of a briefings' task's cache entry, or None when there is nothing to
+        compute (no cache folder, or neither sample)."""
         from ..method.spec import coerce_spec
 
-        if self.cache_dir is None:
-            return
+        if (self.cache_dir is None) or (not (task["n_samples"] or task["sobol_n"])):
+            return None
+        spec = coerce_spec(dict(task.get("spec") or {}))
+        return spec, report_path(self.cache_dir, self.data, spec, task["n_samples"],
+                                 task["sobol_n"], task["seed"])
+
+    def _mark(self) -> None:
+        """Put a pending marker beside every briefings' entry the stage will compute."""
         for task in self.tasks:
-            if not (task["n_samples"] or task["sobol_n"]):
+            entry = self._entry(task)
+            if entry is None:
                 continue
-            spec = coerce_spec(dict(task.get("spec") or {}))
-            marker = pending_marker(report_path(self.cache_dir, self.data, spec,
-                                                task["n_samples"], task["sobol_n"], task["seed"]))
+            marker = pending_marker(entry[1])
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(f"{os.getpid()}\n", encoding="ascii")
             self.markers.append(marker)
@@ -515,13 +521,12 @@ class SharedStage:
                 sens_key = (json.dumps(sens.get("spec") or {}, sort_keys=True, default=str),
                             sens["n_samples"], sens["sobol_n"], sens["seed"])
             for task in self.tasks:
-                if (self.cache_dir is None) or (not (task["n_samples"] or task["sobol_n"])):
+                entry = self._entry(task)
+                if entry is None:
                     continue
-                spec = coerce_spec(dict(task.get("spec") or {}))
+                spec, path = entry
                 key = (json.dumps(task.get("spec") or {}, sort_keys=True, default=str),
                        task["n_samples"], task["sobol_n"], task["seed"])
-                path = report_path(self.cache_dir, self.data, spec, task["n_samples"],
-                                   task["sobol_n"], task["seed"])
                 with_page = sens is not None and key == sens_key
                 spath = self._sens_path(spec, sens) if with_page else None
                 if (path.is_file() or _from_store(path)) and (

@@ -496,9 +496,9 @@ def make_batch_model(data: Any, factors: FactorSet, spec: Any = None,
     group's data are prepared once (the batch :func:`ldi_helpers.method.batch.prepare_batch`
     gives, assembled from per-indicator columns by a
     :class:`~ldi_helpers.method.columns.ColumnCache`, so that an indicator column the groups
-    share is imputed, treated and normalised once; cached across calls) and all its samples are evaluated as array arithmetic: method choices as integer
-    codes, weights per sample, proxies left out as weight 0 (components left empty get weight 0),
-    exactly as :func:`ldi_helpers.analysis.factors.spec_for_sample` describes, so the result agrees with
+    share is imputed, treated and normalised once; cached across calls) and all its samples
+    are evaluated as array arithmetic: method choices as integer codes, weights per sample,
+    proxies left out as weight 0 (components left empty get weight 0), exactly as :func:`ldi_helpers.analysis.factors.spec_for_sample` describes, so the result agrees with
     :func:`make_rebuild_model`.
 
     Parameters
